@@ -1,0 +1,317 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * The one Database interface, in camelCase (CamelCasePlugin maps to the snake_case tables).
+ * Type parsers are pinned in connect.ts so both backends return these JS types:
+ * timestamptz → Date, date → 'YYYY-MM-DD' string, bigint/int8 → number, numeric → number.
+ */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export interface IngestRunTable {
+  id: Generated<number>;
+  source: string;
+  startedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  finishedAt: Timestamp | null;
+  status: ColumnType<string, string | undefined, string>;
+  stats: Json<Record<string, unknown>>;
+  error: string | null;
+}
+
+export interface IngestCursorTable {
+  source: string;
+  scope: string;
+  stream: string;
+  cursor: string | null;
+  etag: string | null;
+  updatedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface GhFile {
+  path: string;
+  additions: number;
+  deletions: number;
+}
+
+export interface GhPullRequestTable {
+  repo: string;
+  number: number;
+  githubId: number | null;
+  authorLogin: string | null;
+  authorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  title: string;
+  labels: Json<string[]>;
+  state: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  mergedAt: Timestamp | null;
+  closedAt: Timestamp | null;
+  headRef: string | null;
+  baseRef: string | null;
+  files: Json<GhFile[]>;
+  fetchedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface GhReviewTable {
+  id: number;
+  repo: string;
+  prNumber: number;
+  authorLogin: string | null;
+  authorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  state: string;
+  submittedAt: Timestamp | null;
+}
+
+export interface GhReviewCommentTable {
+  id: number;
+  repo: string;
+  prNumber: number;
+  authorLogin: string | null;
+  authorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: Timestamp;
+}
+
+export interface GhCommitTable {
+  repo: string;
+  prNumber: number;
+  sha: string;
+  authorLogin: string | null;
+  authorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  authoredAt: Timestamp;
+  parentCount: ColumnType<number, number | undefined, number>;
+}
+
+export interface GhWorkflowRunTable {
+  id: number;
+  repo: string;
+  name: string;
+  event: string | null;
+  actorLogin: string | null;
+  triggeringActorLogin: string | null;
+  actorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  runAttempt: number;
+  status: string | null;
+  conclusion: string | null;
+  headSha: string | null;
+  createdAt: Timestamp;
+  runStartedAt: Timestamp | null;
+  updatedAt: Timestamp;
+  billableMs: number | null;
+}
+
+export interface GhDeploymentStatus {
+  state: string;
+  createdAt: string;
+}
+
+export interface GhDeploymentTable {
+  id: number;
+  repo: string;
+  creatorLogin: string | null;
+  creatorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  environment: string | null;
+  sha: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  statuses: Json<GhDeploymentStatus[]>;
+}
+
+export interface PdUserTable {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+export interface PdIncidentTable {
+  id: string;
+  number: number | null;
+  serviceId: string;
+  title: string;
+  status: string;
+  urgency: string | null;
+  priority: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp | null;
+  resolvedAt: Timestamp | null;
+}
+
+export interface PdLogEntryTable {
+  id: string;
+  incidentId: string;
+  type: string;
+  agentId: string | null;
+  agentType: string | null;
+  assigneeIds: Json<string[]>;
+  createdAt: Timestamp;
+}
+
+export interface CostSourceTable {
+  id: Generated<number>;
+  sourceKey: string;
+  kind: string;
+  provider: string;
+  billingPeriodStart: string | null;
+  fileName: string | null;
+  checksum: string | null;
+  rowCount: ColumnType<number, number | undefined, number>;
+  totals: Json<Record<string, { billed: string; effective: string }>>;
+  ingestedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CostDailyTable {
+  id: Generated<number>;
+  sourceId: number;
+  day: string;
+  provider: string;
+  subAccountId: string | null;
+  region: string | null;
+  serviceCategory: string;
+  serviceName: string;
+  chargeCategory: string;
+  isCorrection: ColumnType<boolean, boolean | undefined, boolean>;
+  billingCurrency: string;
+  pricingCategory: string | null;
+  commitmentStatus: string | null;
+  productLine: string | null;
+  allocation: 'direct' | 'shared' | 'none';
+  billedCost: ColumnType<number, number | string, number | string>;
+  effectiveCost: ColumnType<number, number | string, number | string>;
+  rowCount: ColumnType<number, number | undefined, number>;
+}
+
+export interface RevenueTable {
+  month: string;
+  productLine: string;
+  revenue: ColumnType<number, number | string, number | string>;
+  units: ColumnType<number | null, number | string | null, number | string | null>;
+  sourceFile: string | null;
+  updatedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SnapshotTable {
+  month: string;
+  status: ColumnType<'open' | 'frozen', 'open' | 'frozen' | undefined, 'open' | 'frozen'>;
+  modelVersion: string;
+  configHash: string;
+  inputCounts: Json<Record<string, number>>;
+  data: Json<unknown>;
+  builtAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  frozenAt: Timestamp | null;
+}
+
+export interface AnomalyTable {
+  id: Generated<number>;
+  kind: ColumnType<'cost' | 'labor', 'cost' | 'labor' | undefined, 'cost' | 'labor'>;
+  productLine: string | null;
+  serviceName: string;
+  currency: string;
+  firstDay: string;
+  lastDay: string;
+  actual: ColumnType<number, number | string, number | string>;
+  expected: ColumnType<number, number | string, number | string>;
+  impact: ColumnType<number, number | string, number | string>;
+  impactPct: ColumnType<number | null, number | string | null, number | string | null>;
+  rootCause: Json<Array<{ subAccount: string | null; region: string | null; increase: number }>>;
+  status: ColumnType<string, string | undefined, string>;
+  detectedAt: Timestamp;
+  acknowledgedAt: Timestamp | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Timestamp | null;
+  resolvedBy: string | null;
+  cause: string | null;
+  suppressedUntil: string | null;
+  channelId: string | null;
+  messageTs: string | null;
+  alertedAt: Timestamp | null;
+}
+
+export interface ActionItemTable {
+  id: Generated<number>;
+  title: string;
+  ownerId: string;
+  creatorId: string;
+  dueDate: string;
+  productLine: string | null;
+  status: ColumnType<'open' | 'done', 'open' | 'done' | undefined, 'open' | 'done'>;
+  anomalyId: number | null;
+  sourcePermalink: string | null;
+  sourceChannel: string | null;
+  sourceTs: string | null;
+  reviewMonth: string | null;
+  idempotencyKey: string | null;
+  createdAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  updatedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  closedAt: Timestamp | null;
+}
+
+export interface ActionEventTable {
+  id: Generated<number>;
+  actionItemId: number;
+  actorId: string;
+  at: Timestamp;
+  kind: string;
+  before: Json<Record<string, unknown>> | null;
+  after: Json<Record<string, unknown>> | null;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+  actor: string;
+  kind: string;
+  subject: string;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface JobRunTable {
+  id: Generated<number>;
+  job: string;
+  periodKey: string;
+  owner: string;
+  status: ColumnType<string, string | undefined, string>;
+  startedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  finishedAt: Timestamp | null;
+  stats: Json<Record<string, unknown>>;
+  error: string | null;
+}
+
+export interface PostedMessageTable {
+  id: Generated<number>;
+  scope: string;
+  messageKey: string;
+  channelId: string;
+  ts: string | null;
+  threadTs: string | null;
+  postedAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface Database {
+  ingestRun: IngestRunTable;
+  ingestCursor: IngestCursorTable;
+  ghPullRequest: GhPullRequestTable;
+  ghReview: GhReviewTable;
+  ghReviewComment: GhReviewCommentTable;
+  ghCommit: GhCommitTable;
+  ghWorkflowRun: GhWorkflowRunTable;
+  ghDeployment: GhDeploymentTable;
+  pdUser: PdUserTable;
+  pdIncident: PdIncidentTable;
+  pdLogEntry: PdLogEntryTable;
+  costSource: CostSourceTable;
+  costDaily: CostDailyTable;
+  revenue: RevenueTable;
+  snapshot: SnapshotTable;
+  anomaly: AnomalyTable;
+  actionItem: ActionItemTable;
+  actionEvent: ActionEventTable;
+  auditEvent: AuditEventTable;
+  jobRun: JobRunTable;
+  postedMessage: PostedMessageTable;
+}
+
+export type ActionItemRow = Selectable<ActionItemTable>;
+export type NewActionItem = Insertable<ActionItemTable>;
+export type AnomalyRow = Selectable<AnomalyTable>;
+export type CostDailyRow = Selectable<CostDailyTable>;
+export type SnapshotRow = Selectable<SnapshotTable>;
+export type JobRunRow = Selectable<JobRunTable>;
