@@ -3,6 +3,7 @@ import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { connect, type DbHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 
 /** The process environment, read once in main.ts and passed down frozen. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +26,8 @@ export interface CliContext {
   config(): LoadedConfig;
   /** Opens the database once and applies pending migrations. */
   database(): Promise<DbHandle>;
+  /** Config + database + logger + clock, as every service takes them. */
+  services(): Promise<ServiceDeps>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,11 @@ export function createCliContext(env: Env, io: CliIo, now: () => Date = () => ne
         return h;
       })();
       return handle;
+    },
+    async services() {
+      const { config, hash } = this.config();
+      const { db } = await this.database();
+      return { db, config, configHash: hash, logger, now, env, dataDir };
     },
     async close() {
       if (handle) await (await handle.catch(() => undefined))?.close();
