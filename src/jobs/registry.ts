@@ -1,0 +1,6 @@
+import type { JobDefinition } from './types.ts';
+
+/**
+ * Every scheduled job. Each job lives in its own file under src/jobs/ and is listed here once.
+ */
+export const JOBS: JobDefinition[] = [];
