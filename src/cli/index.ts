@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/load.ts';
 import { errorLine, FinopsError, InputError, isInputError } from '../lib/errors.ts';
 import { type CliContext, type CliIo, createCliContext, type Env } from './context.ts';
 
@@ -128,7 +129,11 @@ export async function runCli(argv: string[], env: Env, io: CliIo, now?: () => Da
   try {
     return (await cmd.run(ctx, rest)) ?? 0;
   } catch (err) {
-    io.stderr(`finops ${name}: ${errorLine(err)}\n`);
+    if (err instanceof ConfigError) {
+      for (const line of err.message.split('\n')) io.stderr(`finops ${name}: ${line}\n`);
+    } else {
+      io.stderr(`finops ${name}: ${errorLine(err)}\n`);
+    }
     if (!(err instanceof FinopsError) && env['LOG_LEVEL'] === 'debug') io.stderr(`${(err as Error).stack}\n`);
     return isInputError(err) ? 2 : 1;
   } finally {
