@@ -143,6 +143,9 @@ export interface PdLogEntryTable {
   agentType: string | null;
   assigneeIds: Json<string[]>;
   createdAt: Timestamp;
+  /** Users an assign, escalate or delegate entry took the incident away from (see ingest/pagerduty/map.ts). */
+  unassignedIds: ColumnType<string[], string | string[] | undefined, string | string[]>;
+  summary: string | null;
 }
 
 export interface CostSourceTable {
@@ -273,6 +276,12 @@ export interface JobRunTable {
   finishedAt: Timestamp | null;
   stats: Json<Record<string, unknown>>;
   error: string | null;
+  /** Refreshed by the owner while it runs; a stale heartbeat lets another process take over. */
+  heartbeatAt: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** 1 for the first claim, +1 for each take-over of a failed or stale run. */
+  attempt: ColumnType<number, number | undefined, number>;
+  /** The instant the run was "as of" (the cron tick or `finops jobs run --at`). */
+  asOf: Timestamp | null;
 }
 
 export interface PostedMessageTable {

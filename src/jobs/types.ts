@@ -19,6 +19,11 @@ export interface JobResult {
   stats: Record<string, number | string>;
   /** Human summary, printed by `finops jobs run`. */
   summary: string;
+  /**
+   * Set when some items failed (each item isolated): the run is recorded `failed` with these stats,
+   * and a later run of the same period takes it over to complete what is missing.
+   */
+  error?: string;
 }
 
 /**
