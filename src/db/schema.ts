@@ -294,6 +294,16 @@ export interface PostedMessageTable {
   postedAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** An ephemeral /finops answer, kept for its "Share in channel" button. */
+export interface SharedAnswerTable {
+  id: Generated<number>;
+  userId: string;
+  channelId: string;
+  text: string;
+  blocks: Json<unknown[]>;
+  createdAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   ingestRun: IngestRunTable;
   ingestCursor: IngestCursorTable;
@@ -316,6 +326,7 @@ export interface Database {
   auditEvent: AuditEventTable;
   jobRun: JobRunTable;
   postedMessage: PostedMessageTable;
+  sharedAnswer: SharedAnswerTable;
 }
 
 export type ActionItemRow = Selectable<ActionItemTable>;
