@@ -1,6 +1,7 @@
+import { ingestPagerDutyJob } from './ingest-pagerduty.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
  * Every scheduled job. Each job lives in its own file under src/jobs/ and is listed here once.
  */
-export const JOBS: JobDefinition[] = [];
+export const JOBS: JobDefinition[] = [ingestPagerDutyJob];
