@@ -42,7 +42,15 @@ const SEARCH_DAYS = 366 * 30;
 
 /** The next `count` fire times strictly after `from`, as node-cron would fire them in `timezone`. */
 export function nextRuns(expr: string, timezone: string, from: Date, count = 1): Date[] {
-  return walk(expr, timezone, from, count, 1);
+  return withWalker(expr, timezone, (step) => {
+    const out: Date[] = [];
+    let cursor: Date | undefined = from;
+    while (out.length < count && cursor) {
+      cursor = step(cursor, 1);
+      if (cursor) out.push(cursor);
+    }
+    return out;
+  });
 }
 
 export function nextRun(expr: string, timezone: string, from: Date): Date | undefined {
@@ -51,63 +59,68 @@ export function nextRun(expr: string, timezone: string, from: Date): Date | unde
 
 /** The latest fire time at or before `at` (the tick a run "as of" `at` belongs to). */
 export function previousRun(expr: string, timezone: string, at: Date): Date | undefined {
-  return walk(expr, timezone, new Date(at.getTime() + 1), 1, -1)[0];
+  // Ticks fall on whole seconds: the walk starts one second later and goes strictly backwards.
+  return withWalker(expr, timezone, (step) =>
+    step(new Date(Math.floor(at.getTime() / 1000) * 1000 + 1000), -1),
+  );
 }
 
-/** Walks local days and the expression's (hour, minute, second) tuples; node-cron's `match` decides. */
-function walk(expr: string, timezone: string, from: Date, count: number, dir: 1 | -1): Date[] {
+type Step = (from: Date, dir: 1 | -1) => Date | undefined;
+
+/**
+ * Walks local days and the expression's (hour, minute, second) tuples the way node-cron's own walker
+ * does, so the times agree with what the running task fires: node-cron's `match` decides; a wall
+ * time that occurs twice (autumn fall-back) fires once, at its later instant; a wall time that does
+ * not exist (spring gap) is shifted forward and fires only if the shifted time matches too; on the
+ * first day only wall times after `from`'s wall time count.
+ */
+function withWalker<T>(expr: string, timezone: string, use: (step: Step) => T): T {
   const fields = cron.parse(expr);
   const task = cron.createTask(expr, () => undefined, { timezone });
-  try {
-    const times: [number, number, number][] = [];
-    for (const h of fields.hour)
-      for (const m of fields.minute) for (const s of fields.second) times.push([h, m, s]);
-    times.sort((a, b) => dir * (a[0] * 3600 + a[1] * 60 + a[2] - (b[0] * 3600 + b[1] * 60 + b[2])));
-    const first = times[0];
-    if (!first) return [];
-    const start = DateTime.fromJSDate(from, { zone: timezone });
+  const times: [number, number, number][] = [];
+  for (const h of fields.hour)
+    for (const m of fields.minute) for (const s of fields.second) times.push([h, m, s]);
+  times.sort((a, b) => secondsOfDay(a) - secondsOfDay(b));
+  const step: Step = (from, dir) => {
+    const ordered = dir === 1 ? times : [...times].reverse();
+    const first = ordered[0];
+    if (!first) return undefined;
+    const fromMs = Math.floor(from.getTime() / 1000) * 1000;
+    const start = DateTime.fromMillis(fromMs, { zone: timezone });
     const fromSec = start.hour * 3600 + start.minute * 60 + start.second;
-    // Skipping earlier wall times of the first day is only safe when the day has no DST change.
-    const steadyFirstDay = start.startOf('day').offset === start.endOf('day').offset;
-    const out: Date[] = [];
-    for (let i = 0; i < SEARCH_DAYS && out.length < count; i++) {
+    for (let i = 0; i < SEARCH_DAYS; i++) {
       const day = start.startOf('day').plus({ days: dir * i });
-      // One match at the first time of the day rules out days, months and weekdays that never match.
-      const probe = atLocal(day, first);
-      if (probe && !task.match(probe.toJSDate())) continue;
-      for (const t of times) {
-        const sec = t[0] * 3600 + t[1] * 60 + t[2];
-        if (i === 0 && steadyFirstDay && dir * (sec - fromSec) < -1) continue;
-        for (const instant of instantsOf(day, t, timezone)) {
-          const ms = instant.getTime();
-          if (dir * (ms - from.getTime()) <= 0 || !task.match(instant)) continue;
-          if (out.some((o) => o.getTime() === ms)) continue;
-          out.push(instant);
-        }
-        if (out.length >= count) break;
+      // One match at the day's first time rules out days, months and weekdays that never match
+      // (unless that time fell in a DST gap and was shifted to another hour).
+      const probe = wallTime(day, first);
+      if (!probe.shifted && !task.match(probe.at)) continue;
+      for (const t of ordered) {
+        if (i === 0 && dir * (secondsOfDay(t) - fromSec) <= 0) continue;
+        const { at } = wallTime(day, t);
+        if (dir * (at.getTime() - fromMs) > 0 && task.match(at)) return at;
       }
     }
-    return out.sort((a, b) => dir * (a.getTime() - b.getTime())).slice(0, count);
+    return undefined;
+  };
+  try {
+    return use(step);
   } finally {
     void task.destroy();
   }
 }
 
-/** The local wall time on `day`, or undefined when it does not exist (spring-forward gap). */
-function atLocal(day: DateTime, [hour, minute, second]: [number, number, number]): DateTime | undefined {
-  const dt = day.set({ hour, minute, second, millisecond: 0 });
-  return dt.hour === hour && dt.minute === minute ? dt : undefined;
+function secondsOfDay([h, m, s]: [number, number, number]): number {
+  return h * 3600 + m * 60 + s;
 }
 
-/** Both instants of a wall time that occurs twice (autumn fall-back), in time order. */
-function instantsOf(day: DateTime, t: [number, number, number], timezone: string): Date[] {
-  const dt = atLocal(day, t);
-  if (!dt) return [];
-  const out = [dt.toJSDate()];
-  for (const shift of [-1, 1]) {
-    const other = DateTime.fromMillis(dt.toMillis() + shift * 3_600_000, { zone: timezone });
-    if (other.hour === dt.hour && other.minute === dt.minute && other.day === dt.day)
-      out.push(other.toJSDate());
-  }
-  return out.sort((a, b) => a.getTime() - b.getTime());
+/** A wall time on `day` as an instant: the later one when it occurs twice, shifted forward in a gap. */
+function wallTime(
+  day: DateTime,
+  [hour, minute, second]: [number, number, number],
+): { at: Date; shifted: boolean } {
+  const dt = day.set({ hour, minute, second, millisecond: 0 });
+  const shifted = dt.hour !== hour || dt.minute !== minute;
+  const later = DateTime.fromMillis(dt.toMillis() + 3_600_000, { zone: day.zone });
+  const twice = !shifted && later.hour === hour && later.minute === minute && later.day === dt.day;
+  return { at: (twice ? later : dt).toJSDate(), shifted };
 }
