@@ -133,8 +133,13 @@ interface Series {
   /** Index (into the global day range) of the series' first day with a row. */
   start: number;
   values: Float64Array;
-  /** subAccount → region → daily values. */
+  /**
+   * subAccount → region → daily values. While a series has a single pair, that pair's values
+   * are the series' own array (most series have one pair: half the memory); the second pair
+   * gives the first one a copy of its own.
+   */
   pairs: Map<string | null, Map<string | null, Float64Array>>;
+  pairCount: number;
 }
 
 /**
@@ -174,9 +179,12 @@ function groupSeries(rows: readonly AnomalyCostRow[], first: number, length: num
   const byLine = new Map<string | null, Map<string, Map<string, Series>>>();
   const all: Series[] = [];
   const dayIndex = new Map<string, number>();
-  // Rows usually arrive ordered by series: remember the last one to skip three map lookups.
+  const pool = arrayPool(length);
+  // Rows usually arrive ordered by series and pair: remembering the last row's series and pair
+  // skips the map lookups for most rows.
   let prev: AnomalyCostRow | undefined;
   let prevSeries: Series | undefined;
+  let prevPair: Float64Array | undefined;
   for (const r of rows) {
     if (isExcludedFromAnomalies(r.chargeCategory, r.isCorrection)) continue;
     if (!Number.isFinite(r.cost)) {
@@ -191,14 +199,20 @@ function groupSeries(rows: readonly AnomalyCostRow[], first: number, length: num
       dayIndex.set(r.day, i);
     }
     let s: Series;
+    let pair: Float64Array;
     if (
-      prevSeries !== undefined &&
       prev !== undefined &&
+      prevSeries !== undefined &&
+      prevPair !== undefined &&
       prev.productLine === r.productLine &&
       prev.service === r.service &&
       prev.currency === r.currency
     ) {
       s = prevSeries;
+      pair =
+        prev.subAccount === r.subAccount && prev.region === r.region
+          ? prevPair
+          : pairOf(s, r.subAccount, r.region, pool);
     } else {
       const byService = getOrCreate(byLine, r.productLine, () => new Map<string, Map<string, Series>>());
       const byCurrency = getOrCreate(byService, r.service, () => new Map<string, Series>());
@@ -209,35 +223,77 @@ function groupSeries(rows: readonly AnomalyCostRow[], first: number, length: num
           service: r.service,
           currency: r.currency,
           start: i,
-          values: new Float64Array(length),
+          values: pool(),
           pairs: new Map(),
+          pairCount: 0,
         };
         byCurrency.set(r.currency, found);
         all.push(found);
       }
       s = found;
+      pair = pairOf(s, r.subAccount, r.region, pool);
     }
     prev = r;
     prevSeries = s;
+    prevPair = pair;
     if (i < s.start) s.start = i;
-    s.values[i] = (s.values[i] ?? 0) + r.cost;
-    const byRegion = getOrCreate(s.pairs, r.subAccount, () => new Map<string | null, Float64Array>());
-    const pair = getOrCreate(byRegion, r.region, () => new Float64Array(length));
-    pair[i] = (pair[i] ?? 0) + r.cost;
-  }
-  for (const s of all) {
-    tidy(s.values, s.start);
-    for (const byRegion of s.pairs.values()) for (const p of byRegion.values()) tidy(p, s.start);
+    // Sums are rounded to 1e-8 so the binary noise of adding decimal amounts (0.1 + 0.2) never
+    // reaches the threshold comparisons; a single amount is kept exactly as given. (Written out
+    // here rather than in a helper: this loop runs once per row.)
+    const cost = r.cost;
+    const sum = s.values[i] as number;
+    s.values[i] = sum === 0 ? cost : Math.round((sum + cost) * 1e8) / 1e8;
+    if (pair !== s.values) {
+      const p = pair[i] as number;
+      pair[i] = p === 0 ? cost : Math.round((p + cost) * 1e8) / 1e8;
+    }
   }
   return all;
 }
 
-/** Rounds sums to 1e-8 so binary noise of repeated additions (0.1 + 0.2) does not reach the rules. */
-function tidy(values: Float64Array, from: number): void {
-  for (let i = from; i < values.length; i++) {
-    const v = values[i] as number;
-    if (v !== 0) values[i] = Math.round(v * 1e8) / 1e8;
+function pairOf(
+  s: Series,
+  subAccount: string | null,
+  region: string | null,
+  pool: () => Float64Array,
+): Float64Array {
+  const byRegion = getOrCreate(s.pairs, subAccount, () => new Map<string | null, Float64Array>());
+  let values = byRegion.get(region);
+  if (values === undefined) {
+    if (s.pairCount === 1) {
+      // the first pair stops sharing the series' array: until now it held all of its cost
+      for (const regions of s.pairs.values()) {
+        for (const [reg, shared] of regions) {
+          if (shared !== s.values) continue;
+          const own = pool();
+          own.set(shared);
+          regions.set(reg, own);
+        }
+      }
+    }
+    values = s.pairCount === 0 ? s.values : pool();
+    byRegion.set(region, values);
+    s.pairCount++;
   }
+  return values;
+}
+
+/**
+ * Day arrays carved from large shared buffers: thousands of series over years of days would
+ * otherwise be thousands of separate allocations, and the collector's work with them.
+ */
+function arrayPool(length: number): () => Float64Array {
+  const perChunk = Math.max(1, Math.floor(1_048_576 / length));
+  let chunk = new Float64Array(0);
+  let used = perChunk;
+  return () => {
+    if (used === perChunk) {
+      chunk = new Float64Array(perChunk * length);
+      used = 0;
+    }
+    used++;
+    return chunk.subarray((used - 1) * length, used * length);
+  };
 }
 
 function detectInSeries(s: Series, first: number, t: AnomalyThresholds, out: DetectedAnomaly[]): void {
@@ -249,13 +305,18 @@ function detectInSeries(s: Series, first: number, t: AnomalyThresholds, out: Det
   let w = 0;
   let current: DetectedAnomaly | undefined;
   let currentLast = -1;
+  const before = out.length;
   for (let i = s.start; i < n; i++) {
     const cost = v[i] as number;
     let day: AnomalyDay | undefined;
     // No verdict within the first 7 days of all ingested cost.
     if (i >= MIN_WINDOW_DAYS) {
       if (w >= MIN_WINDOW_DAYS) {
-        const baseline = sortedMedian(win, w);
+        // The median written out: this runs once per series day, and a helper returning a
+        // double would box it on every call.
+        const mid = w >> 1;
+        const baseline =
+          w % 2 === 1 ? (win[mid] as number) : ((win[mid - 1] as number) + (win[mid] as number)) / 2;
         const impact = cost - baseline;
         if (impact >= Math.max(t.minImpact, (baseline * t.minIncreasePct) / 100) - EPSILON) {
           for (let k = 0; k < w; k++) dev[k] = Math.abs((win[k] as number) - baseline);
@@ -279,12 +340,16 @@ function detectInSeries(s: Series, first: number, t: AnomalyThresholds, out: Det
         out.push(current);
       }
       currentLast = i;
-      finishDay(current, s, day, i);
+      finishDay(current, day);
     }
     // Slide to day i + 1's window (days i − 13 … i): day i − 14 leaves, day i joins.
     const leaving = i - WINDOW_DAYS;
-    if (leaving >= s.start) w = removeSorted(win, w, v[leaving] as number);
-    w = insertSorted(win, w, cost);
+    if (leaving >= s.start) w = removeSorted(win, w, v, leaving);
+    w = insertSorted(win, w, v, i);
+  }
+  for (const a of out.slice(before)) {
+    const lastDay = a.days[a.days.length - 1] as AnomalyDay;
+    a.rootCause = rootCause(s, epochDay(a.lastDay) - first, lastDay.rule);
   }
 }
 
@@ -304,14 +369,13 @@ function newAnomaly(s: Series, day: AnomalyDay): DetectedAnomaly {
   };
 }
 
-/** The anomaly now ends on `day` (index i): its figures and root cause are that day's. */
-function finishDay(a: DetectedAnomaly, s: Series, day: AnomalyDay, i: number): void {
+/** The anomaly now ends on `day`: its figures are that day's. */
+function finishDay(a: DetectedAnomaly, day: AnomalyDay): void {
   a.lastDay = day.day;
   a.actual = day.actual;
   a.expected = day.expected;
   a.impact = day.impact;
   a.impactPct = day.expected > 0 ? (day.impact / day.expected) * 100 : null;
-  a.rootCause = rootCause(s, i, day.rule);
 }
 
 /**
@@ -372,7 +436,9 @@ function sortInPlace(a: Float64Array, n: number): void {
   }
 }
 
-function insertSorted(a: Float64Array, n: number, x: number): number {
+/** Inserts values[at] into the sorted first n of a (indexes, not values, to keep doubles unboxed). */
+function insertSorted(a: Float64Array, n: number, values: Float64Array, at: number): number {
+  const x = values[at] as number;
   let j = n - 1;
   while (j >= 0 && (a[j] as number) > x) {
     a[j + 1] = a[j] as number;
@@ -382,7 +448,8 @@ function insertSorted(a: Float64Array, n: number, x: number): number {
   return n + 1;
 }
 
-function removeSorted(a: Float64Array, n: number, x: number): number {
+function removeSorted(a: Float64Array, n: number, values: Float64Array, at: number): number {
+  const x = values[at] as number;
   let k = 0;
   while (k < n && a[k] !== x) k++;
   if (k === n) throw new Error('value not in window');

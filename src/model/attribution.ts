@@ -99,7 +99,10 @@ export function createAttribution(config: Config): Attribution {
 }
 
 /** Share of a PR's changed lines in files matching `test_paths` (0 when it changed no lines). */
-export function testLineShare(files: readonly PullRequestFile[], isTestPath: (path: string) => boolean): number {
+export function testLineShare(
+  files: readonly PullRequestFile[],
+  isTestPath: (path: string) => boolean,
+): number {
   let all = 0;
   let tests = 0;
   for (const f of files) {

@@ -157,7 +157,11 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     person: Person,
     day: string,
     kind: string,
-    src: { pr?: { key: string; repo: string; number: number; title: string } | null; incident?: IncidentInput; repo?: string },
+    src: {
+      pr?: { key: string; repo: string; number: number; title: string } | null;
+      incident?: IncidentInput;
+      repo?: string;
+    },
   ) => {
     if (!(minutes > 0)) return;
     const bucket = bucketOf(pl);
@@ -174,8 +178,7 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     if (src.pr) {
       const hit = t.prs.get(src.pr.key);
       if (hit) hit.minutes += minutes;
-      else
-        t.prs.set(src.pr.key, { repo: src.pr.repo, number: src.pr.number, title: src.pr.title, minutes });
+      else t.prs.set(src.pr.key, { repo: src.pr.repo, number: src.pr.number, title: src.pr.title, minutes });
     }
     if (src.incident) {
       const hit = t.incidents.get(src.incident.id);
@@ -192,7 +195,14 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     const rk = `${r.effectiveFrom}|${r.level}`;
     let rt = t.rates.get(rk);
     if (!rt) {
-      rt = { effectiveFrom: r.effectiveFrom, level: r.level, rate: r.rate, minutes: 0, cost: 0, people: new Set() };
+      rt = {
+        effectiveFrom: r.effectiveFrom,
+        level: r.level,
+        rate: r.rate,
+        minutes: 0,
+        cost: 0,
+        people: new Set(),
+      };
       t.rates.set(rk, rt);
     }
     rt.minutes += minutes;
@@ -232,9 +242,9 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     const union: Array<[number, number]> = [];
     if (own) {
       const ivs = own.list;
-      const cuts = [
-        ...new Set(ivs.flatMap((iv) => [iv.start.getTime(), iv.end.getTime()])),
-      ].sort((a, b) => a - b);
+      const cuts = [...new Set(ivs.flatMap((iv) => [iv.start.getTime(), iv.end.getTime()]))].sort(
+        (a, b) => a - b,
+      );
       for (let i = 0; i + 1 < cuts.length; i++) {
         const a = cuts[i]!;
         const b = cuts[i + 1]!;

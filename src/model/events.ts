@@ -43,7 +43,10 @@ const REWORK_TITLE = /^(revert "|revert|fix|hotfix)/i;
 const DEPLOY_WORKFLOW = /deploy/i;
 
 /** SPEC §4: a PR is rework when it has a `rework_labels` label or its title starts with `Revert "`, `revert`, `fix`, `hotfix`. */
-export function isReworkPr(pr: Pick<PullRequestInput, 'title' | 'labels'>, reworkLabels: readonly string[]): boolean {
+export function isReworkPr(
+  pr: Pick<PullRequestInput, 'title' | 'labels'>,
+  reworkLabels: readonly string[],
+): boolean {
   const wanted = new Set(reworkLabels.map((l) => l.toLowerCase()));
   return pr.labels.some((l) => wanted.has(l.toLowerCase())) || REWORK_TITLE.test(pr.title.trimStart());
 }
@@ -104,7 +107,8 @@ export function buildEvents(
     });
   }
   for (const r of input.reviews) {
-    if (r.submittedAt === null || r.authorLogin === null || isBotLogin(r.authorLogin, r.authorIsBot)) continue;
+    if (r.submittedAt === null || r.authorLogin === null || isBotLogin(r.authorLogin, r.authorIsBot))
+      continue;
     const pr = prs.get(prKey(r.repo, r.prNumber));
     if (!pr || r.authorLogin.toLowerCase() === pr.authorLower) continue;
     const at = r.submittedAt.getTime();
@@ -254,10 +258,30 @@ export function buildEvents(
     const shares = pr?.shares ?? attribution.forRepo(run.repo);
     // qa and deploy are never re-labelled: rework applies to authoring and review events only.
     if (run.runAttempt > 1) {
-      push(run.actorLogin, run.actorIsBot, at, 'qa', 'workflow_rerun', `rerun:${run.id}`, run.repo, pr, shares);
+      push(
+        run.actorLogin,
+        run.actorIsBot,
+        at,
+        'qa',
+        'workflow_rerun',
+        `rerun:${run.id}`,
+        run.repo,
+        pr,
+        shares,
+      );
     }
     if (DEPLOY_WORKFLOW.test(run.name)) {
-      push(run.actorLogin, run.actorIsBot, at, 'deploy', 'deploy_run', `deployrun:${run.id}`, run.repo, pr, shares);
+      push(
+        run.actorLogin,
+        run.actorIsBot,
+        at,
+        'deploy',
+        'deploy_run',
+        `deployrun:${run.id}`,
+        run.repo,
+        pr,
+        shares,
+      );
     }
   }
   for (const d of input.deployments) {

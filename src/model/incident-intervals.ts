@@ -59,7 +59,9 @@ export function computeResponderIntervals(
   for (const inc of sortedIncidents) {
     const entries = (byIncident.get(inc.id) ?? [])
       .slice()
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      .sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
     const resolveEntry = entries.find((e) => e.type === RESOLVES);
     const resolvedAt = resolveEntry?.createdAt.getTime() ?? inc.resolvedAt?.getTime() ?? null;
     const end = Math.min(resolvedAt ?? asOf, asOf);
@@ -128,7 +130,12 @@ export function splitAtMonthBoundaries(start: Date, end: Date, timezone: string)
     const local = DateTime.fromMillis(s, { zone: timezone });
     const next = local.startOf('month').plus({ months: 1 }).toMillis();
     const stop = Math.min(next, e);
-    parts.push({ month: local.toFormat('yyyy-MM'), start: new Date(s), end: new Date(stop), minutes: (stop - s) / 60_000 });
+    parts.push({
+      month: local.toFormat('yyyy-MM'),
+      start: new Date(s),
+      end: new Date(stop),
+      minutes: (stop - s) / 60_000,
+    });
     s = stop;
   }
   return parts;

@@ -120,7 +120,8 @@ export function computeDrift(
 
   const seniorNow = seniorReviewShareOf(current);
   const seniorBefore = references.map(seniorReviewShareOf).filter((x): x is number => x !== null);
-  const seniorReviewSharePp = seniorNow !== null && seniorBefore.length > 0 ? seniorNow - mean(seniorBefore) : null;
+  const seniorReviewSharePp =
+    seniorNow !== null && seniorBefore.length > 0 ? seniorNow - mean(seniorBefore) : null;
 
   return { grossMarginPp, byDriverPp, stageSharePp, seniorReviewSharePp, flags };
 }

@@ -63,7 +63,7 @@ export function createPeopleIndex(config: Config, pdUsers: readonly PdUserInput[
 
 /** A GitHub login that belongs to an automation: `[bot]` suffix or a Bot account type. */
 export function isBotLogin(login: string | null, flaggedBot: boolean): boolean {
-  return flaggedBot || (login !== null && login.toLowerCase().endsWith('[bot]'));
+  return flaggedBot || login?.toLowerCase().endsWith('[bot]') === true;
 }
 
 export interface RateLookup {

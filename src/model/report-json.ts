@@ -52,7 +52,9 @@ export function toReportJson(s: SnapshotData, productLineIds?: readonly string[]
           drift: {
             grossMarginPp: nullable(p.drift.grossMarginPp, round1),
             byDriverPp:
-              p.drift.grossMarginPp === null ? {} : roundToTotal(p.drift.byDriverPp, p.drift.grossMarginPp, 1),
+              p.drift.grossMarginPp === null
+                ? {}
+                : roundToTotal(p.drift.byDriverPp, p.drift.grossMarginPp, 1),
             stageSharePp,
             flags: [...p.drift.flags],
           },

@@ -34,7 +34,12 @@ export function testConfig(over: Partial<ConfigInput> = {}): Config {
         repos: ['acme/checkout', 'acme/mono:services/checkout/**'],
         pagerduty_services: ['PCHK'],
       },
-      { id: 'search', team: 'search', repos: ['acme/mono:services/search/**'], pagerduty_services: ['PSRCH'] },
+      {
+        id: 'search',
+        team: 'search',
+        repos: ['acme/mono:services/search/**'],
+        pagerduty_services: ['PSRCH'],
+      },
     ],
     ...over,
   }).config;
@@ -133,7 +138,9 @@ export function comment(
 export function run(
   actor: string | null,
   startedAt: string,
-  over: Partial<Omit<WorkflowRunInput, 'createdAt' | 'runStartedAt' | 'updatedAt'>> & { endedAt?: string } = {},
+  over: Partial<Omit<WorkflowRunInput, 'createdAt' | 'runStartedAt' | 'updatedAt'>> & {
+    endedAt?: string;
+  } = {},
 ): WorkflowRunInput {
   const { endedAt, ...rest } = over;
   return {

@@ -61,12 +61,12 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
     // Built later: capped at 8 h (20:00Z → 04:00Z); Berlin's November starts at 23:00Z (CET, +01:00).
     const [late] = computeResponderIntervals([inc], log, { capHours: 8, asOf });
     expect(late!.end.toISOString()).toBe('2026-11-01T04:00:00.000Z');
-    expect(splitAtMonthBoundaries(late!.start, late!.end, 'Europe/Berlin').map((p) => [p.month, p.minutes])).toEqual(
-      [
-        ['2026-10', 180],
-        ['2026-11', 300],
-      ],
-    );
+    expect(
+      splitAtMonthBoundaries(late!.start, late!.end, 'Europe/Berlin').map((p) => [p.month, p.minutes]),
+    ).toEqual([
+      ['2026-10', 180],
+      ['2026-11', 300],
+    ]);
   });
 
   it('an incident spanning midnight at month end in Europe/Berlin splits at local midnight, not UTC', () => {
@@ -77,7 +77,9 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
       entry('I4', 'resolve', '2026-11-01T00:15:00Z', 'U1'),
     ];
     const [iv] = computeResponderIntervals([inc], log, { capHours: 8, asOf });
-    expect(splitAtMonthBoundaries(iv!.start, iv!.end, 'Europe/Berlin').map((p) => [p.month, p.minutes])).toEqual([
+    expect(
+      splitAtMonthBoundaries(iv!.start, iv!.end, 'Europe/Berlin').map((p) => [p.month, p.minutes]),
+    ).toEqual([
       ['2026-10', 30],
       ['2026-11', 75],
     ]);
@@ -89,7 +91,11 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
   });
 
   it('at the spring DST month end (CEST, +02:00) the boundary is 22:00Z', () => {
-    const parts = splitAtMonthBoundaries(t('2026-03-31T21:00:00Z'), t('2026-03-31T23:00:00Z'), 'Europe/Berlin');
+    const parts = splitAtMonthBoundaries(
+      t('2026-03-31T21:00:00Z'),
+      t('2026-03-31T23:00:00Z'),
+      'Europe/Berlin',
+    );
     expect(parts.map((p) => [p.month, p.minutes])).toEqual([
       ['2026-03', 60],
       ['2026-04', 60],
@@ -101,7 +107,10 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
     const silent = incident('I6', '2026-10-06T03:00:00Z', { resolvedAt: '2026-10-06T03:10:00Z' });
     const log = [
       entry('I5', 'trigger', '2026-10-06T02:00:00Z', 'PCHK', SVC),
-      entry('I5', 'assign', '2026-10-06T02:00:00Z', 'PESC', { agentType: 'escalation_policy_reference', assignees: ['U1'] }),
+      entry('I5', 'assign', '2026-10-06T02:00:00Z', 'PESC', {
+        agentType: 'escalation_policy_reference',
+        assignees: ['U1'],
+      }),
       // An integration acknowledging is not a person.
       entry('I5', 'acknowledge', '2026-10-06T02:01:00Z', 'PINT', { agentType: 'integration_reference' }),
       entry('I5', 'resolve', '2026-10-06T02:20:00Z', 'PCHK', SVC),
@@ -128,7 +137,10 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
     const inc = incident('I8', '2026-10-08T02:00:00Z', { resolvedAt: '2026-10-08T12:00:00Z' });
     const log = [
       entry('I8', 'assign', '2026-10-08T02:00:00Z', 'PESC', { agentType: null, assignees: ['U1'] }),
-      entry('I8', 'escalate', '2026-10-08T02:30:00Z', 'PESC', { agentType: 'escalation_policy_reference', assignees: ['U2'] }),
+      entry('I8', 'escalate', '2026-10-08T02:30:00Z', 'PESC', {
+        agentType: 'escalation_policy_reference',
+        assignees: ['U2'],
+      }),
       entry('I8', 'acknowledge', '2026-10-08T02:35:00Z', 'U2'),
       entry('I8', 'reassign', '2026-10-08T03:00:00Z', 'U2', { assignees: ['U1', 'U2'] }),
       entry('I8', 'acknowledge', '2026-10-08T04:00:00Z', 'U1'),
