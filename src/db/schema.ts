@@ -304,6 +304,20 @@ export interface SharedAnswerTable {
   createdAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** What `finops demo` seeded (one row, id 1), see migrations/2026_11_23_1170_create_demo_seed.ts. */
+export interface DemoSeedTable {
+  id: ColumnType<number, number | undefined, never>;
+  seed: number;
+  months: number;
+  firstMonth: string;
+  endMonth: string;
+  rolloutMonth: string;
+  spikeDays: Json<string[]>;
+  configHash: string;
+  rowCounts: Json<Record<string, number>>;
+  seededAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   ingestRun: IngestRunTable;
   ingestCursor: IngestCursorTable;
@@ -327,6 +341,7 @@ export interface Database {
   jobRun: JobRunTable;
   postedMessage: PostedMessageTable;
   sharedAnswer: SharedAnswerTable;
+  demoSeed: DemoSeedTable;
 }
 
 export type ActionItemRow = Selectable<ActionItemTable>;
