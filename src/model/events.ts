@@ -175,6 +175,16 @@ export function buildEvents(
   }
   const shaPrs = new Map<string, PrState[]>(); // for linking CI runs and deployments in monorepos
   for (const [sha, rows] of bySha) {
+    // The rows of one sha describe one commit; read them in a fixed order all the same.
+    rows.sort(
+      (a, b) =>
+        (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : a.prNumber - b.prNumber) ||
+        ((a.authorLogin ?? '') < (b.authorLogin ?? '')
+          ? -1
+          : (a.authorLogin ?? '') > (b.authorLogin ?? '')
+            ? 1
+            : 0),
+    );
     const first = rows[0]!;
     const carriers: PrState[] = [];
     for (const c of rows) {
