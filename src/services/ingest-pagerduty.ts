@@ -238,7 +238,6 @@ async function run(
   const byEmail = peopleByEmail(config.people);
   const done = new Set<string>();
   const responders = new Set<string>();
-  const mentioned = new Map<string, PdUserRow>();
   const checkAbort = () => {
     if (opts.signal?.aborted)
       throw new FinopsError('aborted', 'PagerDuty ingestion stopped before it finished');
@@ -266,11 +265,16 @@ async function run(
     const logPayloads = await fetchLogEntries(client, id);
     const entries = mapLogEntries(logPayloads, id, `incidents/${id}/log_entries`);
     const incident = mapIncident(payload, where, entries);
-    await db.transaction().execute((trx) => savePdIncident(trx, incident, entries));
+    // Users the log names but /users did not list (deleted accounts) are kept with the incident,
+    // so a run that stops after this incident has stored them too.
+    const kept = await db.transaction().execute(async (trx) => {
+      await savePdIncident(trx, incident, entries);
+      return insertPdUsersIfMissing(trx, referencedUsers(logPayloads));
+    });
     stats.incidentsStored += 1;
     stats.logEntriesStored += entries.length;
+    stats.usersKeptFromLog += kept;
     for (const r of responderIds(entries)) responders.add(r);
-    for (const u of referencedUsers(logPayloads)) if (!mentioned.has(u.id)) mentioned.set(u.id, u);
   };
 
   try {
@@ -349,8 +353,7 @@ async function run(
       });
     }
 
-    // Responders: kept even when /users no longer lists them, and counted when no person matches.
-    stats.usersKeptFromLog = await insertPdUsersIfMissing(db, [...mentioned.values()]);
+    // Responders whose PagerDuty email matches no person are counted (and listed by the CLI).
     const responderRows = await listPdUsers(db, [...responders]);
     const unmapped = responderRows.filter((u) => !isMappedUser(u, byEmail));
     stats.responders = responderRows.length;

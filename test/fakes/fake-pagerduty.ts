@@ -198,7 +198,7 @@ export async function startFakePagerDuty(opts: FakePagerDutyOptions = {}): Promi
         send(400, badRequest('since and until must be ISO 8601 times, since before until'));
         return;
       }
-      if (until - since > SIX_MONTHS_MS) {
+      if (Number.isFinite(since) && Number.isFinite(until) && until - since > SIX_MONTHS_MS) {
         send(400, badRequest('The date range must be 6 months or less'));
         return;
       }
