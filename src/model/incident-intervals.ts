@@ -9,9 +9,10 @@ import type { IncidentInput, LogEntryInput } from './types.ts';
  *   agent is a user), or an assignee of an `assign_log_entry`.
  * - Their interval runs from their first such entry to the incident's resolve entry (the
  *   incident's `resolved_at` when the log has no resolve entry; `asOf` while still open), or to
- *   the moment they were reassigned away: a `reassign_log_entry` or `escalate_log_entry` that
- *   hands the incident to a set of users without them. A responder who later responds again
- *   starts a new interval from that entry.
+ *   the moment they were reassigned away. PagerDuty has no "reassign" entry: an assign, escalate
+ *   or delegate entry hands the incident to its `assignees`, and the users who held it before
+ *   and not after are the entry's `unassignedIds` (derived at ingestion from the incident's
+ *   whole log). A responder who later responds again starts a new interval from that entry.
  * - A responder's intervals on one incident total at most `incident_cap_hours`; later time is cut.
  * - Entries at or after the resolve do not make anyone a responder (a note written after the
  *   fact is not incident response).
@@ -33,7 +34,6 @@ export interface ResponderOptions {
 
 const RESPONDS_AS_AGENT = new Set(['acknowledge_log_entry', 'annotate_log_entry']);
 const ASSIGNS = 'assign_log_entry';
-const HANDS_OVER = new Set(['reassign_log_entry', 'escalate_log_entry']);
 const RESOLVES = 'resolve_log_entry';
 
 /** Agents of type `user` / `user_reference` (or of unknown type) are people; services and integrations are not. */
@@ -83,13 +83,11 @@ export function computeResponderIntervals(
     for (const e of entries) {
       const at = e.createdAt.getTime();
       if (at >= end) break;
+      for (const u of e.unassignedIds) close(u, at);
       if (RESPONDS_AS_AGENT.has(e.type)) {
         if (e.agentId !== null && isUserAgent(e.agentType)) open(e.agentId, at);
       } else if (e.type === ASSIGNS) {
         for (const u of e.assigneeIds) open(u, at);
-      } else if (HANDS_OVER.has(e.type)) {
-        const keep = new Set(e.assigneeIds);
-        for (const u of [...active.keys()]) if (!keep.has(u)) close(u, at);
       }
     }
     for (const u of [...active.keys()]) close(u, end);

@@ -95,12 +95,14 @@ export interface IncidentInput {
 export interface LogEntryInput {
   id: string;
   incidentId: string;
-  /** `acknowledge_log_entry`, `assign_log_entry`, `annotate_log_entry`, `reassign_log_entry`… */
+  /** PagerDuty's type: `acknowledge_log_entry`, `assign_log_entry`, `escalate_log_entry`, `annotate_log_entry`… */
   type: string;
   agentId: string | null;
   agentType: string | null;
-  /** assign: the users assigned; reassign / escalate: the users the incident now belongs to. */
+  /** assign / escalate / delegate: the users who hold the incident after the entry. */
   assigneeIds: string[];
+  /** assign / escalate / delegate: the users who held it before and not after (reassigned away). */
+  unassignedIds: string[];
   createdAt: Date;
 }
 

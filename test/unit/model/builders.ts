@@ -193,7 +193,7 @@ export function incident(
   };
 }
 
-type EntryKind = 'trigger' | 'acknowledge' | 'assign' | 'annotate' | 'reassign' | 'escalate' | 'resolve';
+type EntryKind = 'trigger' | 'acknowledge' | 'assign' | 'annotate' | 'delegate' | 'escalate' | 'resolve';
 
 /** A log entry; `agent` is a user id unless `agentType` says otherwise. */
 export function entry(
@@ -201,7 +201,7 @@ export function entry(
   kind: EntryKind,
   at: string,
   agent: string | null,
-  opts: { agentType?: string | null; assignees?: string[] } = {},
+  opts: { agentType?: string | null; assignees?: string[]; unassigned?: string[] } = {},
 ): LogEntryInput {
   return {
     id: `L${nextId++}`,
@@ -210,6 +210,7 @@ export function entry(
     agentId: agent,
     agentType: opts.agentType === undefined ? 'user_reference' : opts.agentType,
     assigneeIds: opts.assignees ?? [],
+    unassignedIds: opts.unassigned ?? [],
     createdAt: t(at),
   };
 }

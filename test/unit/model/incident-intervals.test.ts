@@ -16,21 +16,37 @@ function intervals(...args: Parameters<typeof computeResponderIntervals>) {
 }
 
 describe('responder intervals (SPEC §4 Incidents)', () => {
-  it('reassignment mid-incident: the first responder stops when reassigned away, the next starts at their ack', () => {
+  it('reassignment mid-incident: the first responder stops when reassigned away, the new assignee starts then', () => {
     const inc = incident('I1', '2026-10-05T10:00:00Z', { resolvedAt: '2026-10-05T12:00:00Z' });
+    // PagerDuty logs a reassignment as an assign entry whose assignees replace the holders.
     const log = [
       entry('I1', 'trigger', '2026-10-05T10:00:00Z', 'PCHK', SVC),
       entry('I1', 'assign', '2026-10-05T10:00:00Z', 'PCHK', { ...SVC, assignees: ['U1'] }),
       entry('I1', 'acknowledge', '2026-10-05T10:05:00Z', 'U1'),
-      entry('I1', 'reassign', '2026-10-05T11:00:00Z', 'U1', { assignees: ['U2'] }),
+      entry('I1', 'assign', '2026-10-05T11:00:00Z', 'U1', { assignees: ['U2'], unassigned: ['U1'] }),
       entry('I1', 'acknowledge', '2026-10-05T11:10:00Z', 'U2'),
       entry('I1', 'resolve', '2026-10-05T12:00:00Z', 'U2'),
     ];
     expect(intervals([inc], log, { capHours: 8, asOf })).toEqual([
       // U1 from the assign entry (their first), to the reassignment: 1 h.
       ['I1', 'U1', '2026-10-05T10:00:00.000Z', '2026-10-05T11:00:00.000Z'],
-      // U2 from their acknowledgement to the resolve: 50 min (a reassign entry is not an assign entry).
-      ['I1', 'U2', '2026-10-05T11:10:00.000Z', '2026-10-05T12:00:00.000Z'],
+      // U2 from the assign entry that made them the assignee, to the resolve: 1 h.
+      ['I1', 'U2', '2026-10-05T11:00:00.000Z', '2026-10-05T12:00:00.000Z'],
+    ]);
+  });
+
+  it('delegation to another escalation policy ends the holder; the new on-call responds from their ack', () => {
+    const inc = incident('I10', '2026-10-05T10:00:00Z', { resolvedAt: '2026-10-05T12:00:00Z' });
+    const log = [
+      entry('I10', 'acknowledge', '2026-10-05T10:00:00Z', 'U1'),
+      // A delegate (or escalate) entry is not an assign entry: its assignees respond once they act.
+      entry('I10', 'delegate', '2026-10-05T10:30:00Z', 'U1', { assignees: ['U3'], unassigned: ['U1'] }),
+      entry('I10', 'acknowledge', '2026-10-05T10:50:00Z', 'U3'),
+      entry('I10', 'resolve', '2026-10-05T12:00:00Z', 'U3'),
+    ];
+    expect(intervals([inc], log, { capHours: 8, asOf })).toEqual([
+      ['I10', 'U1', '2026-10-05T10:00:00.000Z', '2026-10-05T10:30:00.000Z'],
+      ['I10', 'U3', '2026-10-05T10:50:00.000Z', '2026-10-05T12:00:00.000Z'],
     ]);
   });
 
@@ -140,17 +156,17 @@ describe('responder intervals (SPEC §4 Incidents)', () => {
       entry('I8', 'escalate', '2026-10-08T02:30:00Z', 'PESC', {
         agentType: 'escalation_policy_reference',
         assignees: ['U2'],
+        unassigned: ['U1'],
       }),
       entry('I8', 'acknowledge', '2026-10-08T02:35:00Z', 'U2'),
-      entry('I8', 'reassign', '2026-10-08T03:00:00Z', 'U2', { assignees: ['U1', 'U2'] }),
-      entry('I8', 'acknowledge', '2026-10-08T04:00:00Z', 'U1'),
+      entry('I8', 'assign', '2026-10-08T03:00:00Z', 'U2', { assignees: ['U1', 'U2'] }),
       entry('I8', 'resolve', '2026-10-08T12:00:00Z', 'U1'),
     ];
     expect(intervals([inc], log, { capHours: 8, asOf })).toEqual([
       ['I8', 'U1', '2026-10-08T02:00:00.000Z', '2026-10-08T02:30:00.000Z'],
-      // 30 min used, 7.5 h left of the cap: 04:00 → 11:30.
-      ['I8', 'U1', '2026-10-08T04:00:00.000Z', '2026-10-08T11:30:00.000Z'],
-      // U2 stays (the reassignment kept them): 02:35 → 10:35 (cap).
+      // Assigned again at 03:00; 30 min used, 7.5 h left of the cap: 03:00 → 10:30.
+      ['I8', 'U1', '2026-10-08T03:00:00.000Z', '2026-10-08T10:30:00.000Z'],
+      // U2 kept the incident: 02:35 → 10:35 (cap).
       ['I8', 'U2', '2026-10-08T02:35:00.000Z', '2026-10-08T10:35:00.000Z'],
     ]);
   });
