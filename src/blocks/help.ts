@@ -2,7 +2,7 @@
  * The `/finops help` answer and the usage shown after a command the parser did not understand.
  */
 import { escapeMrkdwn } from './escape.ts';
-import { context, header, type RenderedMessage, section } from './kit.ts';
+import { type Block, context, header, type RenderedMessage, section } from './kit.ts';
 import { joinLinesWithin } from './limits.ts';
 
 export interface UsageEntry {
@@ -44,4 +44,19 @@ export function renderHelp(view: HelpView): RenderedMessage {
     ]),
   );
   return { text: `${text} — ${view.entries.map((e) => e.usage.split(' ')[0]).join(', ')}`, blocks };
+}
+
+/** The App Home until the action log fills it: what the bot does and its commands. */
+export function renderHelpHome(view: HelpView): { type: 'home'; blocks: Block[] } {
+  return {
+    type: 'home',
+    blocks: [
+      header('FinOps review'),
+      section(
+        'Each month this bot posts the cost review: labour, cloud, AI and CI cost per product line, ' +
+          'gross margin and its drift, anomalies, and the action log.',
+      ),
+      ...renderHelp({ command: view.command, entries: view.entries }).blocks.slice(1),
+    ],
+  };
 }

@@ -3,8 +3,8 @@
  * "Share in channel" button. Action ids come in as arguments (they live in slack/ids.ts).
  */
 import { escapeMrkdwn, mentionUser } from './escape.ts';
-import { actions, button, type Block, context, type RenderedMessage, section } from './kit.ts';
-import { capBlocks, LIMITS, moreText } from './limits.ts';
+import { actions, button, type Block, context, plain, type RenderedMessage, section } from './kit.ts';
+import { capBlocks, LIMITS, moreText, truncateText } from './limits.ts';
 
 export function renderError(message: string): RenderedMessage {
   return { text: message, blocks: [section(`:warning: ${escapeMrkdwn(message)}`)] };
@@ -31,4 +31,15 @@ export function renderShared(msg: RenderedMessage, sharedBy: string): RenderedMe
   const note: Block = context([`Shared by ${mentionUser(sharedBy)}`]);
   const blocks = msg.blocks.length < LIMITS.messageBlocks ? [...msg.blocks, note] : msg.blocks;
   return { text: msg.text, blocks };
+}
+
+/** A modal that only informs (for example "not available yet"). Title is cut to Slack's 24. */
+export function renderInfoModal(title: string, text: string, callbackId: string) {
+  return {
+    type: 'modal' as const,
+    callback_id: callbackId,
+    title: plain(truncateText(title, LIMITS.viewTitle)),
+    close: plain('Close'),
+    blocks: [section(escapeMrkdwn(text))],
+  };
 }

@@ -1,0 +1,57 @@
+/**
+ * Every Slack id the app listens for or renders, named once. Listeners match on these and
+ * renderers receive them as arguments; manifest.yml uses the same strings (a test checks it).
+ * Add new ids here, never as literals in listeners or renderers.
+ */
+export const SLASH_COMMAND = '/finops';
+
+/** action_id of buttons and other interactive elements. */
+export const ACTION_IDS = {
+  /** "Share in channel" under every ephemeral /finops answer; value = shared answer id. */
+  shareAnswer: 'finops_share_answer',
+  /** "Add action item" on a review reply or an anomaly alert. */
+  actionItemAdd: 'action_item_add',
+  actionItemDone: 'action_item_done',
+  actionItemReopen: 'action_item_reopen',
+  actionItemSnooze: 'action_item_snooze',
+  actionItemReassign: 'action_item_reassign',
+  actionItemNote: 'action_item_note',
+  anomalyAcknowledge: 'anomaly_acknowledge',
+  anomalyExpected: 'anomaly_expected',
+  anomalyResolve: 'anomaly_resolve',
+  anomalyToAction: 'anomaly_to_action',
+  /** Paging through long lists (value = next offset). */
+  pageNext: 'finops_page_next',
+  pagePrevious: 'finops_page_previous',
+} as const;
+
+/** callback_id of modals and shortcuts. */
+export const CALLBACK_IDS = {
+  /** Message shortcut "Log as FinOps action" (manifest.yml features.shortcuts). */
+  logAsActionShortcut: 'log_as_finops_action',
+  actionItemModal: 'action_item_create',
+  actionItemSnoozeModal: 'action_item_snooze',
+  actionItemReassignModal: 'action_item_reassign',
+  actionItemNoteModal: 'action_item_note',
+  /** An information modal (for example "not available yet"); submitting it does nothing. */
+  infoModal: 'finops_info',
+} as const;
+
+/** block_id of input blocks (modal fields; `response_action: errors` keys on these). */
+export const BLOCK_IDS = {
+  actionTitle: 'action_title',
+  actionOwner: 'action_owner',
+  actionDue: 'action_due',
+  actionProduct: 'action_product',
+  actionAnomaly: 'action_anomaly',
+  actionNote: 'action_note',
+  snoozeDue: 'snooze_due',
+  reassignOwner: 'reassign_owner',
+} as const;
+
+/** action_id of the element inside each input block (one per block, so one name suffices). */
+export const INPUT_ACTION_ID = 'value';
+
+export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+export type CallbackId = (typeof CALLBACK_IDS)[keyof typeof CALLBACK_IDS];
+export type BlockId = (typeof BLOCK_IDS)[keyof typeof BLOCK_IDS];

@@ -1,0 +1,36 @@
+/**
+ * Wires every listener onto the Bolt app. Each surface folder exports `register(app, slack)`;
+ * listeners ack, call one service, render and send (no SQL or Block Kit literals in them).
+ */
+import type { App } from '@slack/bolt';
+import { register as registerCommands } from '../commands/index.ts';
+import { register as registerEvents } from '../events/index.ts';
+import { register as registerInteractions } from '../interactions/index.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import type { Access } from './access.ts';
+import type { SlackGateway } from './gateway.ts';
+
+/** Channels from the config, resolved to ids once at start-up. */
+export interface ResolvedChannels {
+  /** review.channel */
+  review: string;
+  /** team id → its channel id (teams without a channel are absent). */
+  teams: ReadonlyMap<string, string>;
+}
+
+/** What every listener gets. */
+export interface SlackDeps {
+  deps: ServiceDeps;
+  gateway: SlackGateway;
+  access: Access;
+  channels: ResolvedChannels;
+}
+
+export function registerListeners(app: App, slack: SlackDeps): void {
+  registerCommands(app, slack);
+  registerInteractions(app, slack);
+  registerEvents(app, slack);
+  app.error(async (err) => {
+    slack.deps.logger.error('unhandled error in a Slack listener', { error: err });
+  });
+}
