@@ -107,7 +107,7 @@ async function runOneJob(ctx: CliContext, argv: string[], jobs: JobDefinition[])
   const deps = await ctx.services();
   const outcome = await runJob(job, {
     deps,
-    messenger: cliMessenger(ctx),
+    messenger: await cliMessenger(ctx),
     at,
     dryRun: values['dry-run'] === true,
     leaseMs,
@@ -152,11 +152,24 @@ function parseLease(text: string | undefined): number {
 }
 
 /**
- * Slack for CLI runs: only with SLACK_BOT_TOKEN, through the Slack gateway. Until the gateway
- * exists CLI runs get no messenger, and jobs print what they would post instead of posting.
+ * Slack for CLI runs: the Slack gateway over a WebClient, only when SLACK_BOT_TOKEN is set
+ * (SLACK_API_URL points it elsewhere); without a token jobs print what they would post.
+ * Loaded lazily so `finops jobs list` never loads Bolt.
  */
-function cliMessenger(_ctx: CliContext): Messenger | undefined {
-  return undefined;
+async function cliMessenger(ctx: CliContext): Promise<Messenger | undefined> {
+  const token = ctx.env['SLACK_BOT_TOKEN'];
+  if (!token) return undefined;
+  const [{ webApi }, { createSlackGateway }] = await Promise.all([
+    import('@slack/bolt'),
+    import('../slack/gateway.ts'),
+  ]);
+  const apiUrl = ctx.env['SLACK_API_URL'];
+  const client = new webApi.WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),
+    // 429s are retried by the gateway, which honours Retry-After.
+    rejectRateLimitedCalls: true,
+  });
+  return createSlackGateway(client, { logger: ctx.logger });
 }
 
 function formatLocal(at: Date, timezone: string): string {
