@@ -51,7 +51,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'demo',
     summary: 'seed a synthetic organisation into the database',
-    usage: 'finops demo [--seed N]',
+    usage: 'finops demo [--seed N] [--months N] [--end-month YYYY-MM] [--force]',
     run: lazy(() => import('./demo.ts')),
   },
   {
