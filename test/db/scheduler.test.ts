@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect } from '../../src/db/connect.ts';
 import { findJobRun } from '../../src/db/repos/job-runs.ts';
 import type { JobOutcome } from '../../src/jobs/runner.ts';
 import { startScheduler } from '../../src/jobs/scheduler.ts';
@@ -60,6 +61,50 @@ describe.each(backends())('scheduler on %s', (backend: Backend) => {
       await scheduler.stop();
     }
   });
+
+  it.skipIf(backend === 'pglite')(
+    'runs a tick once when two app instances schedule the same job on one database',
+    async () => {
+      vi.useFakeTimers({
+        now: new Date('2026-12-02T07:59:59.000Z'),
+        toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+      });
+      const pools = [
+        await connect({ databaseUrl: h.url, poolSize: 2 }),
+        await connect({ databaseUrl: h.url, poolSize: 2 }),
+      ];
+      const outcomes: JobOutcome[] = [];
+      const both = deferred();
+      let calls = 0;
+      const job = testJob('two-instances', async () => {
+        calls++;
+        return ok();
+      });
+      const schedulers = pools.map((p) =>
+        startScheduler({
+          deps: { ...jobTestDeps(p.db), now: () => new Date() },
+          messenger: undefined,
+          jobs: [job],
+          catchUpMs: 0,
+          onOutcome: (o) => {
+            outcomes.push(o);
+            if (outcomes.length === 2) both.resolve();
+          },
+        }),
+      );
+      try {
+        await vi.advanceTimersByTimeAsync(1000);
+        await both.promise;
+        expect(calls).toBe(1);
+        expect(outcomes.map((o) => o.status).sort()).toEqual(['skipped', 'succeeded']);
+        const rows = await h.db.selectFrom('jobRun').selectAll().where('job', '=', 'two-instances').execute();
+        expect(rows.map((r) => [r.periodKey, r.status])).toEqual([['2026-11', 'succeeded']]);
+      } finally {
+        for (const s of schedulers) await s.stop();
+        for (const p of pools) await p.close();
+      }
+    },
+  );
 
   it('names each node-cron task after its job; execute() runs as of the injected clock, once per period', async () => {
     const deps = jobTestDeps(h.db, new Date('2026-12-09T12:00:00Z'));
