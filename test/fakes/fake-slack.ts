@@ -49,7 +49,7 @@ export interface FakeSlackOptions {
   channels?: FakeChannel[];
   users?: FakeUser[];
   usergroups?: FakeUsergroup[];
-  /** conversations.list page size when the caller does not ask for one (Slack's default is 100). */
+  /** conversations.list page size: the default and the most one page holds, whatever `limit` asks (default 100). */
   pageSize?: number;
 }
 
@@ -437,7 +437,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     'conversations.list': (p) => {
       const types = (str(p, 'types') ?? 'public_channel').split(',');
       const excludeArchived = str(p, 'exclude_archived') === 'true';
-      const limit = Math.min(Number(str(p, 'limit') ?? pageSize) || pageSize, 1000);
+      // Slack may return fewer than `limit`; the fake returns at most `pageSize` so paging is exercised.
+      const limit = Math.min(Number(str(p, 'limit') ?? pageSize) || pageSize, pageSize, 1000);
       const offset = Number(Buffer.from(str(p, 'cursor') ?? '', 'base64').toString() || '0');
       const all = [...channels.values()].filter(
         (c) =>
