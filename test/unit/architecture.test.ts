@@ -33,7 +33,7 @@ function stripComments(src: string): string {
   return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
-export function importsOf(file: string): Import[] {
+function importsOf(file: string): Import[] {
   const src = stripComments(readFileSync(file, 'utf8'));
   const out: Import[] = [];
   const add = (spec: string, typeOnly: boolean, line: string) =>
