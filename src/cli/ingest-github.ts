@@ -1,6 +1,37 @@
-import { NotImplementedError } from '../lib/errors.ts';
+import { reposFromConfig } from '../ingest/github/repo-spec.ts';
+import {
+  formatGithubSummary,
+  githubProblemLines,
+  githubSettings,
+  ingestGithub,
+} from '../services/ingest-github.ts';
 import type { CliContext } from './context.ts';
+import { parseCommandArgs } from './index.ts';
 
-export async function run(_ctx: CliContext, _argv: string[]): Promise<number> {
-  throw new NotImplementedError('finops ingest github');
+const USAGE = 'finops ingest github [--billable]';
+
+/**
+ * One incremental GitHub ingestion. Prints the summary and the top unmapped logins. Exit 2 when
+ * the config is wrong (token missing or rejected, malformed repo entry, a repository that does not
+ * exist or is forbidden); 1 when GitHub could not be read to the end (the next run resumes).
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const values = parseCommandArgs(argv, { billable: { type: 'boolean' } }, USAGE).values as {
+    billable?: boolean;
+  };
+  // Checked before the database is opened, so bad input touches nothing already stored.
+  const { config } = ctx.config();
+  reposFromConfig(config);
+  githubSettings({ config, env: ctx.env });
+
+  const deps = await ctx.services();
+  const summary = await ingestGithub(deps, { billable: values.billable === true });
+  for (const line of formatGithubSummary(summary)) ctx.io.stdout(`${line}\n`);
+  for (const line of githubProblemLines(summary)) ctx.io.stderr(`finops ingest github: ${line}\n`);
+  if (summary.error) {
+    ctx.io.stderr(`finops ingest github: ${summary.error}; the next run resumes where this one stopped\n`);
+    return 1;
+  }
+  if (summary.skipped.length > 0) return 2;
+  return summary.failed.length > 0 ? 1 : 0;
 }

@@ -1,7 +1,8 @@
+import { ingestGithubJob } from './ingest-github.ts';
 import { ingestPagerDutyJob } from './ingest-pagerduty.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
  * Every scheduled job. Each job lives in its own file under src/jobs/ and is listed here once.
  */
-export const JOBS: JobDefinition[] = [ingestPagerDutyJob];
+export const JOBS: JobDefinition[] = [ingestGithubJob, ingestPagerDutyJob];
