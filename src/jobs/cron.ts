@@ -81,6 +81,7 @@ function withWalker<T>(expr: string, timezone: string, use: (step: Step) => T): 
   for (const h of fields.hour)
     for (const m of fields.minute) for (const s of fields.second) times.push([h, m, s]);
   times.sort((a, b) => secondsOfDay(a) - secondsOfDay(b));
+  const months = new Set(fields.month);
   const step: Step = (from, dir) => {
     const ordered = dir === 1 ? times : [...times].reverse();
     const first = ordered[0];
@@ -90,6 +91,7 @@ function withWalker<T>(expr: string, timezone: string, use: (step: Step) => T): 
     const fromSec = start.hour * 3600 + start.minute * 60 + start.second;
     for (let i = 0; i < SEARCH_DAYS; i++) {
       const day = start.startOf('day').plus({ days: dir * i });
+      if (!months.has(day.month)) continue;
       // One match at the day's first time rules out days, months and weekdays that never match
       // (unless that time fell in a DST gap and was shifted to another hour).
       const probe = wallTime(day, first);
