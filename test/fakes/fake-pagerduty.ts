@@ -355,3 +355,134 @@ export function pdLogEntry(spec: LogEntrySpec): Json {
     ...(spec.assignees !== undefined ? { assignees: spec.assignees } : {}),
   };
 }
+
+// ── the account the PagerDuty tests share ────────────────────────────────────
+
+/** Two product lines, one PagerDuty service each; Ada and Grace are people (Ada's email in other case). */
+export const PAGERDUTY_TEST_CONFIG = `
+timezone: Europe/Berlin
+rates:
+  - effective_from: 2026-01-01
+    levels: { mid: 95, senior: 125 }
+senior_levels: [senior]
+teams:
+  - { id: payments }
+  - { id: discovery }
+people:
+  - { name: Ada, email: Ada@Example.com, level: senior, team: payments }
+  - { name: Grace, email: grace@example.com, team: discovery }
+product_lines:
+  - { id: checkout, team: payments, pagerduty_services: [PSVC001] }
+  - { id: search, team: discovery, pagerduty_services: [PSVC002] }
+`;
+
+/*
+ * The account: Ada and Grace are people; Kyler is a PagerDuty user the config does not know;
+ * PGONE3 is a deleted user (not in /users) who annotated an incident. Timestamps come with Z,
+ * +00:00 and local offsets, as PagerDuty renders them.
+ */
+export function pagerDutyTestAccount(): FakePdData {
+  const e =
+    (incidentId: string) => (id: string, type: string, at: string, agent: object, assignees?: object[]) =>
+      pdLogEntry({
+        id,
+        type,
+        incidentId,
+        createdAt: at,
+        agent: agent as Record<string, unknown>,
+        ...(assignees ? { assignees: assignees as Array<Record<string, unknown>> } : {}),
+      });
+  const a = e('PINC001');
+  const b = e('PINC002');
+  const c = e('PINC003');
+  const old = e('PINC004');
+  return {
+    services: [
+      pdService('PSVC001', 'Checkout API'),
+      pdService('PSVC002', 'Search'),
+      pdService('PSVC009', 'Other'),
+    ],
+    users: [
+      pdUser('PADA001', 'Ada Lovelace', 'ada@example.com'),
+      pdUser('PGRACE2', 'Grace Hopper', 'grace@example.com'),
+      pdUser('PKYLER4', 'Kyler Kuhn', 'kyler@example.com'),
+    ],
+    incidents: [
+      // Spans midnight at the end of October in Berlin: 23:50 on the 31st to 01:40 on the 1st.
+      pdIncident({
+        id: 'PINC001',
+        number: 101,
+        serviceId: 'PSVC001',
+        status: 'resolved',
+        createdAt: '2026-10-31T23:50:00+01:00',
+        updatedAt: '2026-11-01T00:40:00Z',
+        resolvedAt: '2026-11-01T00:40:00+00:00',
+        priority: 'P1',
+      }),
+      // Still open, created with a New York offset.
+      pdIncident({
+        id: 'PINC002',
+        number: 102,
+        serviceId: 'PSVC001',
+        status: 'acknowledged',
+        createdAt: '2026-11-20T08:00:00-05:00',
+        urgency: 'low',
+      }),
+      pdIncident({
+        id: 'PINC003',
+        number: 7,
+        serviceId: 'PSVC002',
+        status: 'resolved',
+        createdAt: '2026-11-02T09:00:00Z',
+        resolvedAt: '2026-11-02T10:00:00Z',
+        priority: null,
+      }),
+      // Older than the first run's 180 days.
+      pdIncident({
+        id: 'PINC004',
+        number: 50,
+        serviceId: 'PSVC001',
+        status: 'resolved',
+        createdAt: '2026-01-10T10:00:00Z',
+        resolvedAt: '2026-01-10T11:00:00Z',
+      }),
+      // A service no product line names.
+      pdIncident({
+        id: 'PINC009',
+        number: 9,
+        serviceId: 'PSVC009',
+        status: 'triggered',
+        createdAt: '2026-11-10T10:00:00Z',
+      }),
+    ],
+    logEntries: {
+      // Newest first, as PagerDuty lists them.
+      PINC001: [
+        a('R1-6', 'resolve_log_entry', '2026-11-01T00:40:00+00:00', userRef('PGRACE2', 'Grace Hopper')),
+        a('R1-5', 'notify_log_entry', '2026-11-01T00:01:00Z', serviceRef('PSVC001')),
+        a('R1-4', 'assign_log_entry', '2026-11-01T01:00:00+01:00', userRef('PADA001', 'Ada Lovelace'), [
+          userRef('PGRACE2', 'Grace Hopper'),
+        ]),
+        a('R1-3', 'annotate_log_entry', '2026-10-31T23:20:00Z', userRef('PGONE3', 'Former Engineer')),
+        a('R1-2', 'acknowledge_log_entry', '2026-10-31T18:05:00-05:00', userRef('PADA001', 'Ada Lovelace')),
+        a('R1-1', 'assign_log_entry', '2026-10-31T22:50:00Z', serviceRef('PSVC001'), [
+          userRef('PADA001', 'Ada Lovelace'),
+        ]),
+        a('R1-0', 'trigger_log_entry', '2026-10-31T22:50:00Z', serviceRef('PSVC001')),
+      ],
+      PINC002: [
+        b('R2-2', 'acknowledge_log_entry', '2026-11-20T13:10:00Z', userRef('PKYLER4', 'Kyler Kuhn')),
+        b('R2-1', 'assign_log_entry', '2026-11-20T13:00:00Z', serviceRef('PSVC001'), [
+          userRef('PKYLER4', 'Kyler Kuhn'),
+        ]),
+        b('R2-0', 'trigger_log_entry', '2026-11-20T13:00:00Z', serviceRef('PSVC001')),
+      ],
+      // No human acknowledged: triggered and auto-resolved by the service.
+      PINC003: [
+        c('R3-1', 'resolve_log_entry', '2026-11-02T10:00:00Z', serviceRef('PSVC002')),
+        c('R3-0', 'trigger_log_entry', '2026-11-02T09:00:00Z', serviceRef('PSVC002')),
+      ],
+      PINC004: [old('R4-0', 'trigger_log_entry', '2026-01-10T10:00:00Z', serviceRef('PSVC001'))],
+    },
+  };
+}
