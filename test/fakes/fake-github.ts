@@ -59,6 +59,8 @@ export interface Fault {
   retryAfter?: number;
   /** x-ratelimit-reset epoch seconds for 'primary'. */
   reset?: number;
+  /** GitHub sends rate limits as 403 or 429 (default 403). */
+  status?: 403 | 429;
 }
 
 export interface FakeGithubOptions {
@@ -82,6 +84,7 @@ export interface FakeGithub {
   /** Called for every request before it is answered (tests abort a run from here). */
   onRequest: ((r: RecordedRequest, index: number) => void) | null;
   rateLimit: { core: number; graphql: number; reset: number };
+  /** Forgets recorded requests and pending faults. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -123,6 +126,7 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
     reset() {
       fake.requests.length = 0;
       fake.unknownRoutes.length = 0;
+      faults.length = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -149,7 +153,7 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
     if (f.kind === 'secondary') {
       json(
         res,
-        403,
+        f.status ?? 403,
         {
           message:
             'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
@@ -158,12 +162,12 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
         },
         { ...base, ...(f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {}) },
       );
-      return 403;
+      return f.status ?? 403;
     }
     if (f.kind === 'primary') {
       json(
         res,
-        403,
+        f.status ?? 403,
         {
           message: 'API rate limit exceeded for user ID 1.',
           documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
@@ -174,7 +178,7 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
           'x-ratelimit-reset': String(f.reset ?? fake.rateLimit.reset),
         },
       );
-      return 403;
+      return f.status ?? 403;
     }
     if (f.kind === 'forbidden') {
       json(res, 403, { message: 'Resource not accessible by personal access token' }, base);

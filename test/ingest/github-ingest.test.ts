@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type IngestGithubSummary, ingestGithub } from '../../src/services/ingest-github.ts';
 import { startFakeGithub } from '../fakes/fake-github.ts';
 import { type FakePullRequest, type FakeRepo, generateRepo, PEOPLE } from '../fakes/github-data.ts';

@@ -130,6 +130,7 @@ interface RecorderState {
   maxRetries: number;
   signal: AbortSignal | undefined;
   lastErrorHeaders: WeakMap<object, Headers>;
+  attempts: WeakMap<object, number>;
   spend(reason: RequestStats['waits'][number]['reason'], ms: number): Promise<boolean>;
 }
 
@@ -142,7 +143,9 @@ const recorder: OctokitPlugin = (octokit, options) => {
     if (st.signal?.aborted) throw abortError();
     st.stats.requests++;
     if (/\/graphql$/.test(String(opts.url))) st.stats.graphqlRequests++;
-    const attempt = Number((opts.request as { retryCount?: number } | undefined)?.retryCount ?? 0);
+    // Both plugins retry with the same options object, so the attempt number is counted on it.
+    const attempt = st.attempts.get(opts) ?? 0;
+    st.attempts.set(opts, attempt + 1);
     if (attempt > 0) st.stats.retries++;
     try {
       const res = await request(opts);
@@ -159,9 +162,13 @@ const recorder: OctokitPlugin = (octokit, options) => {
       if (e.status === 304) st.stats.notModified++;
       else if (e.status !== undefined && e.status >= 500) {
         // plugin-retry retries at once (base 0); the backoff is waited here, on the injected clock.
-        const req = opts.request as { retries?: number };
+        // Giving up throws an error that is not a RequestError, which neither plugin retries.
         const ok = attempt < st.maxRetries && (await st.spend('server-error', (attempt + 1) ** 2 * 1000));
-        if (!ok) req.retries = 0;
+        if (!ok) {
+          const url = String(opts.url);
+          const where = `${String(opts.method)} ${url.startsWith('http') ? new URL(url).pathname : url}`;
+          throw new GithubApiError('unavailable', e.status, `${where}: GitHub answered ${e.status} after ${attempt + 1} attempts`);
+        }
       }
       throw err;
     }
@@ -230,6 +237,7 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
     maxRetries,
     signal,
     lastErrorHeaders: new WeakMap(),
+    attempts: new WeakMap(),
     async spend(reason, ms) {
       if (stats.waitedMs + ms > maxWaitMs) {
         gaveUp = { reason, resetAt: new Date(clock.now() + ms) };
@@ -303,6 +311,7 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
 
   const translate = (err: unknown, what: string): Error => {
     if (signal?.aborted || (err as Error)?.name === 'AbortError') return abortError();
+    if (err instanceof GithubApiError) return err;
     if ((err as Error)?.name === 'GraphqlResponseError') {
       // A 200 whose body carries `errors` (@octokit/graphql's GraphqlResponseError).
       const errors = (err as { errors?: Array<{ type?: string; message?: string }> }).errors ?? [];
