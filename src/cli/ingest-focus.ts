@@ -1,6 +1,45 @@
-import { NotImplementedError } from '../lib/errors.ts';
+import path from 'node:path';
+import { InputError } from '../lib/errors.ts';
+import {
+  focusPathsFromConfig,
+  formatFocusIngest,
+  prepareFocusIngest,
+  storeFocusIngest,
+} from '../services/ingest-focus.ts';
 import type { CliContext } from './context.ts';
+import { parseCommandArgs } from './index.ts';
 
-export async function run(_ctx: CliContext, _argv: string[]): Promise<number> {
-  throw new NotImplementedError('finops ingest focus');
+const USAGE = 'finops ingest focus [FILES…]';
+
+/**
+ * `finops ingest focus [FILES…]`: the files named, or every file `sources.focus.paths` matches.
+ * All files are read and validated before the database is opened; a bad file exits 2 and
+ * changes nothing.
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(argv, {}, USAGE, true);
+  const { config } = ctx.config();
+  const started = ctx.now();
+  let files = positionals.map((f) => path.resolve(f));
+  if (files.length === 0) {
+    const patterns = config.sources.focus?.paths ?? [];
+    if (patterns.length === 0) {
+      throw new InputError(
+        'focus_no_files',
+        `no files given and sources.focus.paths is empty in ${ctx.configPath} (usage: ${USAGE})`,
+      );
+    }
+    files = await focusPathsFromConfig(config, process.cwd());
+    if (files.length === 0) {
+      throw new InputError(
+        'focus_no_files',
+        `no file matches sources.focus.paths (${patterns.join(', ')}) from ${process.cwd()}`,
+      );
+    }
+  }
+  const prepared = await prepareFocusIngest(config, files);
+  const deps = await ctx.services();
+  const result = await storeFocusIngest(deps, prepared, started);
+  for (const line of formatFocusIngest(result, config.model.cost_metric)) ctx.io.stdout(`${line}\n`);
+  return 0;
 }

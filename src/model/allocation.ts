@@ -44,7 +44,8 @@ export function costOf(row: { billedCost: number; effectiveCost: number }, metri
 /** `'-12.50'`, `'8e-07'`, `'.5'` → Amount. Digits beyond 18 decimals are rounded half away from zero. */
 export function parseAmount(text: string): Amount {
   const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
-  if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === '')) throw new Error(`not a decimal number: ${JSON.stringify(text)}`);
+  if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === ''))
+    throw new Error(`not a decimal number: ${JSON.stringify(text)}`);
   const negative = m[1] === '-';
   const intPart = m[2] ?? '';
   const frac = m[3] ?? '';
@@ -83,7 +84,9 @@ export function splitAmount(amount: Amount, weights: readonly bigint[]): Amount[
   const parts = w.map((x) => (abs * x) / total);
   const rems = w.map((x) => (abs * x) % total);
   let left = abs - parts.reduce((s, x) => s + x, 0n);
-  const order = rems.map((r, i) => [r, i] as const).sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
+  const order = rems
+    .map((r, i) => [r, i] as const)
+    .sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] > b[0] ? -1 : 1));
   for (const [, i] of order) {
     if (left === 0n) break;
     parts[i] = (parts[i] as bigint) + 1n;
@@ -104,7 +107,9 @@ export interface AllocationRules {
   sharedCosts: ReadonlyArray<{ match: CostMatch; split: 'proportional' | 'even' }>;
 }
 
-export function compileAllocationRules(config: Pick<Config, 'product_lines' | 'shared_costs'>): AllocationRules {
+export function compileAllocationRules(
+  config: Pick<Config, 'product_lines' | 'shared_costs'>,
+): AllocationRules {
   const tags = (t: Record<string, string>) => Object.entries(t).map(([key, value]) => ({ key, value }));
   return {
     productLines: config.product_lines.map((p) => ({
@@ -228,9 +233,18 @@ export function allocateCostRows<R extends AllocatableCostRow>(
         const t = byLine?.get(id);
         return t ? pick(t) : 0n;
       });
-    const billed = splitAmount(row.billedCost, weights((t) => t.billed));
-    const effective = splitAmount(row.effectiveCost, weights((t) => t.effective));
-    const counts = splitAmount(BigInt(row.rowCount), weights((t) => t.rows));
+    const billed = splitAmount(
+      row.billedCost,
+      weights((t) => t.billed),
+    );
+    const effective = splitAmount(
+      row.effectiveCost,
+      weights((t) => t.effective),
+    );
+    const counts = splitAmount(
+      BigInt(row.rowCount),
+      weights((t) => t.rows),
+    );
     ids.forEach((id, k) => {
       const b = billed[k] ?? 0n;
       const e = effective[k] ?? 0n;

@@ -1,0 +1,530 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { glob } from 'tinyglobby';
+import type { Config } from '../config/schema.ts';
+import type { Db } from '../db/connect.ts';
+import { type FocusGroup, type FocusReaderOptions, openFocusReader } from '../ingest/focus/reader.ts';
+import { InputError } from '../lib/errors.ts';
+import {
+  type Allocation,
+  type AllocatableCostRow,
+  allocateCostRows,
+  compileAllocationRules,
+  formatAmount,
+  parseAmount,
+  referencedTags,
+} from '../model/allocation.ts';
+import type { ServiceDeps } from './deps.ts';
+
+/**
+ * `finops ingest focus`: FOCUS files → daily, allocated cost in `cost_daily`.
+ *
+ * Every file is read and validated first (nothing is written while any file is bad). The
+ * groups are then keyed by cost source, one per provider + billing account + billing period,
+ * and each source REPLACES, in one transaction, whatever earlier ingests stored for it. So the
+ * same file twice, or a re-issued export, never double counts; a failure leaves the previous
+ * data as it was. All parts of a split export (AWS writes several files per period) must be
+ * ingested in the same run: the default glob does that.
+ */
+
+export interface IngestFocusOptions {
+  reader?: FocusReaderOptions;
+}
+
+export interface CurrencyTotals {
+  billed: string;
+  effective: string;
+}
+
+export interface IngestedFile {
+  path: string;
+  format: string;
+  checksum: string;
+  rowCount: number;
+  /** Skipped because an earlier file of the run has the same checksum. */
+  duplicateOf: string | null;
+}
+
+export interface IngestedCostSource {
+  sourceKey: string;
+  provider: string;
+  billingAccountId: string;
+  billingPeriodStart: string;
+  files: string[];
+  checksum: string;
+  rowCount: number;
+  /** Rows written to cost_daily for this source. */
+  dailyRows: number;
+  totals: Record<string, CurrencyTotals>;
+  /** What the source held before this ingest replaced it, if anything. */
+  replaced: { rowCount: number; files: string[]; checksum: string | null } | null;
+}
+
+export interface AllocationSummary {
+  currency: string;
+  direct: string;
+  shared: string;
+  none: string;
+}
+
+export interface IngestFocusResult {
+  files: IngestedFile[];
+  sources: IngestedCostSource[];
+  /** Per billing currency, in the config's cost metric: how much landed direct, shared, unallocated. */
+  allocation: AllocationSummary[];
+  warnings: string[];
+}
+
+/** The files `sources.focus.paths` names (globs, relative to `cwd`), sorted, without duplicates. */
+export async function focusPathsFromConfig(config: Config, cwd: string): Promise<string[]> {
+  const patterns = config.sources.focus?.paths ?? [];
+  if (patterns.length === 0) return [];
+  const found = await glob([...patterns], { cwd, absolute: true, onlyFiles: true });
+  return [...new Set(found)].sort();
+}
+
+interface Accumulated extends AllocatableCostRow {
+  day: string;
+  provider: string;
+  region: string | null;
+  serviceCategory: string;
+  chargeCategory: string;
+  isCorrection: boolean;
+  pricingCategory: string | null;
+  commitmentStatus: string | null;
+}
+
+export interface SourceAcc {
+  provider: string;
+  billingAccountId: string;
+  billingPeriodStart: string;
+  files: Map<string, string>; // path → checksum
+  rowCount: number;
+  totals: Map<string, { billed: bigint; effective: bigint }>;
+}
+
+const SEP = '\u0001';
+const keyPart = (v: string | null | boolean) => (v === null ? '\u0002' : String(v));
+
+export function costSourceKey(
+  provider: string,
+  billingAccountId: string,
+  billingPeriodStart: string,
+): string {
+  return `focus:${provider}:${billingAccountId}:${billingPeriodStart}`;
+}
+
+/** Files read, validated, allocated and folded to cost_daily rows: everything but the write. */
+export interface PreparedFocusIngest {
+  files: IngestedFile[];
+  sources: Map<string, SourceAcc>;
+  daily: Map<string, DailyRow[]>;
+  allocation: AllocationSummary[];
+  warnings: string[];
+}
+
+/** Reads, validates and ingests `files` in one go: the use case of the CLI and the daily job. */
+export async function ingestFocusFiles(
+  deps: ServiceDeps,
+  files: readonly string[],
+  opts: IngestFocusOptions = {},
+): Promise<IngestFocusResult> {
+  const startedAt = deps.now();
+  const prepared = await prepareFocusIngest(deps.config, files, opts);
+  return storeFocusIngest(deps, prepared, startedAt);
+}
+
+/**
+ * Reads and validates every file (throwing an InputError at the first bad one), then allocates.
+ * Touches no database, so a bad file is rejected before anything is written.
+ */
+export async function prepareFocusIngest(
+  config: Config,
+  files: readonly string[],
+  opts: IngestFocusOptions = {},
+): Promise<PreparedFocusIngest> {
+  if (files.length === 0) throw new InputError('focus_no_files', 'no FOCUS files to ingest');
+  const rules = compileAllocationRules(config);
+  const tagFilters = referencedTags(rules);
+  const warnings: string[] = [];
+
+  const groups = new Map<string, Accumulated>();
+  const sources = new Map<string, SourceAcc>();
+  const ingestedFiles: IngestedFile[] = [];
+  const seen = new Map<string, string>(); // checksum → first path
+  const reader = await openFocusReader(opts.reader);
+  try {
+    for (const file of files) {
+      const pending: FocusGroup[] = [];
+      const summary = await reader.readFile(file, tagFilters, (g) => pending.push(g));
+      const duplicateOf = seen.get(summary.checksum) ?? null;
+      ingestedFiles.push({ ...summary, duplicateOf });
+      if (duplicateOf !== null) {
+        warnings.push(`${file} has the same content as ${duplicateOf}: skipped, so it is not counted twice`);
+        continue;
+      }
+      seen.set(summary.checksum, file);
+      if (summary.rowCount === 0) warnings.push(`${file} has a header but no rows`);
+      if (summary.unreadableTags > 0) {
+        warnings.push(
+          `${file}: ${summary.unreadableTags} row(s) have a Tags value that is not a JSON object; tag rules cannot match them`,
+        );
+      }
+      for (const g of pending) addGroup(groups, sources, g, file, summary.checksum);
+    }
+  } finally {
+    reader.close();
+  }
+
+  const allocated = allocateCostRows([...groups.values()], rules);
+  groups.clear();
+  const daily = foldDaily(allocated);
+  return {
+    files: ingestedFiles,
+    sources,
+    daily,
+    allocation: summarizeAllocation(daily, config.model.cost_metric),
+    warnings,
+  };
+}
+
+/** Replaces each cost source of a prepared ingest, all in one transaction. */
+export async function storeFocusIngest(
+  deps: ServiceDeps,
+  prepared: PreparedFocusIngest,
+  startedAt: Date = deps.now(),
+): Promise<IngestFocusResult> {
+  const { sources, daily, files: ingestedFiles } = prepared;
+  const warnings = [...prepared.warnings];
+  // ── 3. replace each source in one transaction ──────────────────────────────
+  const keys = [...sources.keys()];
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const previous =
+      keys.length === 0
+        ? []
+        : await trx
+            .selectFrom('costSource')
+            .select(['sourceKey', 'rowCount', 'fileName', 'checksum'])
+            .where('sourceKey', 'in', keys)
+            .execute();
+    if (keys.length > 0) await trx.deleteFrom('costSource').where('sourceKey', 'in', keys).execute();
+    const out: IngestedCostSource[] = [];
+    for (const [key, s] of sources) {
+      const fileList = [...s.files.keys()];
+      const checksum =
+        s.files.size === 1
+          ? ([...s.files.values()][0] as string)
+          : createHash('sha256')
+              .update([...s.files.values()].sort().join('\n'))
+              .digest('hex');
+      const totals: Record<string, CurrencyTotals> = {};
+      for (const [cur, t] of [...s.totals].sort(([a], [b]) => a.localeCompare(b))) {
+        totals[cur] = { billed: formatAmount(t.billed), effective: formatAmount(t.effective) };
+      }
+      const { id } = await trx
+        .insertInto('costSource')
+        .values({
+          sourceKey: key,
+          kind: 'focus',
+          provider: s.provider,
+          billingPeriodStart: s.billingPeriodStart,
+          fileName: fileList.map((f) => path.basename(f)).join(', '),
+          checksum,
+          rowCount: s.rowCount,
+          totals,
+          ingestedAt: deps.now(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const rows = daily.get(key) ?? [];
+      await insertDaily(trx, id, rows);
+      const prev = previous.find((p) => p.sourceKey === key);
+      out.push({
+        sourceKey: key,
+        provider: s.provider,
+        billingAccountId: s.billingAccountId,
+        billingPeriodStart: s.billingPeriodStart,
+        files: fileList,
+        checksum,
+        rowCount: s.rowCount,
+        dailyRows: rows.length,
+        totals,
+        replaced: prev
+          ? {
+              rowCount: prev.rowCount,
+              files: (prev.fileName ?? '').split(', ').filter(Boolean),
+              checksum: prev.checksum,
+            }
+          : null,
+      });
+    }
+    await trx
+      .insertInto('ingestRun')
+      .values({
+        source: 'focus',
+        startedAt,
+        finishedAt: deps.now(),
+        status: 'succeeded',
+        stats: {
+          files: ingestedFiles.length,
+          rows: ingestedFiles.reduce((s, f) => s + (f.duplicateOf ? 0 : f.rowCount), 0),
+          sources: out.length,
+          dailyRows: out.reduce((s, o) => s + o.dailyRows, 0),
+        },
+      })
+      .execute();
+    return out;
+  });
+
+  for (const s of result) {
+    const current = new Set(s.files.map((f) => path.basename(f)));
+    const dropped = s.replaced?.files.filter((f) => !current.has(f)) ?? [];
+    if (dropped.length > 0) {
+      warnings.push(
+        `${s.provider} ${s.billingAccountId} ${s.billingPeriodStart}: replaced what ${dropped.join(', ')} contributed; ingest every part of a split export together`,
+      );
+    }
+  }
+  return { files: ingestedFiles, sources: result, allocation: prepared.allocation, warnings };
+}
+
+function addGroup(
+  groups: Map<string, Accumulated>,
+  sources: Map<string, SourceAcc>,
+  g: FocusGroup,
+  file: string,
+  checksum: string,
+): void {
+  const scope = costSourceKey(g.provider, g.billingAccountId, g.billingPeriodStart);
+  const billed = parseAmount(g.billedCost);
+  const effective = parseAmount(g.effectiveCost);
+  let src = sources.get(scope);
+  if (!src) {
+    src = {
+      provider: g.provider,
+      billingAccountId: g.billingAccountId,
+      billingPeriodStart: g.billingPeriodStart,
+      files: new Map(),
+      rowCount: 0,
+      totals: new Map(),
+    };
+    sources.set(scope, src);
+  }
+  src.files.set(file, checksum);
+  src.rowCount += g.rowCount;
+  const t = src.totals.get(g.billingCurrency) ?? { billed: 0n, effective: 0n };
+  t.billed += billed;
+  t.effective += effective;
+  src.totals.set(g.billingCurrency, t);
+
+  const tagValues = Object.keys(g.tags)
+    .sort()
+    .map((k) => keyPart(g.tags[k] ?? null));
+  const key = [
+    scope,
+    g.day,
+    keyPart(g.subAccountId),
+    keyPart(g.region),
+    g.serviceCategory,
+    g.serviceName,
+    g.chargeCategory,
+    keyPart(g.isCorrection),
+    g.billingCurrency,
+    keyPart(g.pricingCategory),
+    keyPart(g.commitmentStatus),
+    ...tagValues,
+  ].join(SEP);
+  const acc = groups.get(key);
+  if (acc) {
+    acc.billedCost += billed;
+    acc.effectiveCost += effective;
+    acc.rowCount += g.rowCount;
+    return;
+  }
+  groups.set(key, {
+    scope,
+    day: g.day,
+    provider: g.provider,
+    subAccountId: g.subAccountId,
+    region: g.region,
+    serviceCategory: g.serviceCategory,
+    serviceName: g.serviceName,
+    chargeCategory: g.chargeCategory,
+    isCorrection: g.isCorrection,
+    billingCurrency: g.billingCurrency,
+    pricingCategory: g.pricingCategory,
+    commitmentStatus: g.commitmentStatus,
+    tags: g.tags,
+    billedCost: billed,
+    effectiveCost: effective,
+    rowCount: g.rowCount,
+  });
+}
+
+export interface DailyRow {
+  day: string;
+  provider: string;
+  subAccountId: string | null;
+  region: string | null;
+  serviceCategory: string;
+  serviceName: string;
+  chargeCategory: string;
+  isCorrection: boolean;
+  billingCurrency: string;
+  pricingCategory: string | null;
+  commitmentStatus: string | null;
+  productLine: string | null;
+  allocation: Allocation;
+  billedCost: bigint;
+  effectiveCost: bigint;
+  rowCount: number;
+}
+
+/** Allocated groups → one row per cost_daily key (tags are no longer part of it), per source. */
+function foldDaily(
+  rows: ReadonlyArray<Accumulated & { productLine: string | null; allocation: Allocation }>,
+) {
+  const bySource = new Map<string, Map<string, DailyRow>>();
+  for (const r of rows) {
+    const key = [
+      r.day,
+      keyPart(r.subAccountId),
+      keyPart(r.region),
+      r.serviceCategory,
+      r.serviceName,
+      r.chargeCategory,
+      keyPart(r.isCorrection),
+      r.billingCurrency,
+      keyPart(r.pricingCategory),
+      keyPart(r.commitmentStatus),
+      keyPart(r.productLine),
+      r.allocation,
+    ].join(SEP);
+    const m = bySource.get(r.scope) ?? new Map<string, DailyRow>();
+    bySource.set(r.scope, m);
+    const acc = m.get(key);
+    if (acc) {
+      acc.billedCost += r.billedCost;
+      acc.effectiveCost += r.effectiveCost;
+      acc.rowCount += r.rowCount;
+      continue;
+    }
+    m.set(key, {
+      day: r.day,
+      provider: r.provider,
+      subAccountId: r.subAccountId,
+      region: r.region,
+      serviceCategory: r.serviceCategory,
+      serviceName: r.serviceName,
+      chargeCategory: r.chargeCategory,
+      isCorrection: r.isCorrection,
+      billingCurrency: r.billingCurrency,
+      pricingCategory: r.pricingCategory,
+      commitmentStatus: r.commitmentStatus,
+      productLine: r.productLine,
+      allocation: r.allocation,
+      billedCost: r.billedCost,
+      effectiveCost: r.effectiveCost,
+      rowCount: r.rowCount,
+    });
+  }
+  return new Map([...bySource].map(([k, m]) => [k, [...m.values()]]));
+}
+
+/** Rows per INSERT: one JSON parameter each, so both backends take a batch in one round trip. */
+const INSERT_BATCH = 5000;
+
+async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const batch = rows.slice(i, i + INSERT_BATCH).map((r) => ({
+      source_id: sourceId,
+      day: r.day,
+      provider: r.provider,
+      sub_account_id: r.subAccountId,
+      region: r.region,
+      service_category: r.serviceCategory,
+      service_name: r.serviceName,
+      charge_category: r.chargeCategory,
+      is_correction: r.isCorrection,
+      billing_currency: r.billingCurrency,
+      pricing_category: r.pricingCategory,
+      commitment_status: r.commitmentStatus,
+      product_line: r.productLine,
+      allocation: r.allocation,
+      billed_cost: formatAmount(r.billedCost),
+      effective_cost: formatAmount(r.effectiveCost),
+      row_count: r.rowCount,
+    }));
+    await sql`
+      INSERT INTO cost_daily (source_id, day, provider, sub_account_id, region, service_category,
+        service_name, charge_category, is_correction, billing_currency, pricing_category,
+        commitment_status, product_line, allocation, billed_cost, effective_cost, row_count)
+      SELECT source_id, day, provider, sub_account_id, region, service_category, service_name,
+        charge_category, is_correction, billing_currency, pricing_category, commitment_status,
+        product_line, allocation, billed_cost, effective_cost, row_count
+      FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(source_id bigint, day date,
+        provider text, sub_account_id text, region text, service_category text, service_name text,
+        charge_category text, is_correction boolean, billing_currency text, pricing_category text,
+        commitment_status text, product_line text, allocation text, billed_cost numeric,
+        effective_cost numeric, row_count integer)
+    `.execute(trx);
+  }
+}
+
+function summarizeAllocation(daily: Map<string, DailyRow[]>, metric: Config['model']['cost_metric']) {
+  const by = new Map<string, Record<Allocation, bigint>>();
+  for (const rows of daily.values()) {
+    for (const r of rows) {
+      const t = by.get(r.billingCurrency) ?? { direct: 0n, shared: 0n, none: 0n };
+      t[r.allocation] += metric === 'BilledCost' ? r.billedCost : r.effectiveCost;
+      by.set(r.billingCurrency, t);
+    }
+  }
+  return [...by]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, t]) => ({
+      currency,
+      direct: formatAmount(t.direct),
+      shared: formatAmount(t.shared),
+      none: formatAmount(t.none),
+    }));
+}
+
+const money = (amount: string) => {
+  const n = Number(amount);
+  return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+};
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** What `finops ingest focus` prints and the daily job records: files, sources, allocation, warnings. */
+export function formatFocusIngest(r: IngestFocusResult, metric: Config['model']['cost_metric']): string[] {
+  const rows = r.files.reduce((s, f) => s + (f.duplicateOf ? 0 : f.rowCount), 0);
+  const lines = [`read ${plural(r.files.length, 'file')}, ${plural(rows, 'row')}:`];
+  for (const f of r.files) {
+    lines.push(
+      `  ${f.path}  ${f.format}  ${plural(f.rowCount, 'row')}  sha256 ${f.checksum.slice(0, 12)}${f.duplicateOf ? '  (duplicate: skipped)' : ''}`,
+    );
+  }
+  lines.push(
+    `stored ${plural(r.sources.length, 'cost source')} (each replaces what earlier ingests stored for it):`,
+  );
+  for (const s of r.sources) {
+    const totals = Object.entries(s.totals)
+      .map(([cur, t]) => `${cur} billed ${money(t.billed)}, effective ${money(t.effective)}`)
+      .join('; ');
+    const replaced = s.replaced
+      ? `; replaced ${plural(s.replaced.rowCount, 'row')} from ${s.replaced.files.join(', ') || 'an earlier ingest'}${s.replaced.checksum === s.checksum ? ' (same content)' : ''}`
+      : '';
+    lines.push(
+      `  ${s.provider} · account ${s.billingAccountId || '(none)'} · period ${s.billingPeriodStart}: ${plural(s.rowCount, 'row')} → ${plural(s.dailyRows, 'daily row')}; ${totals}${replaced}`,
+    );
+  }
+  for (const a of r.allocation) {
+    lines.push(
+      `allocation of ${metric} in ${a.currency}: direct ${money(a.direct)} · shared ${money(a.shared)} · unallocated ${money(a.none)}`,
+    );
+  }
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
