@@ -167,7 +167,11 @@ const recorder: OctokitPlugin = (octokit, options) => {
         if (!ok) {
           const url = String(opts.url);
           const where = `${String(opts.method)} ${url.startsWith('http') ? new URL(url).pathname : url}`;
-          throw new GithubApiError('unavailable', e.status, `${where}: GitHub answered ${e.status} after ${attempt + 1} attempts`);
+          throw new GithubApiError(
+            'unavailable',
+            e.status,
+            `${where}: GitHub answered ${e.status} after ${attempt + 1} attempts`,
+          );
         }
       }
       throw err;
