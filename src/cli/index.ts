@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config/load.ts';
 import { errorLine, FinopsError, InputError, isInputError } from '../lib/errors.ts';
 import { type CliContext, type CliIo, createCliContext, type Env } from './context.ts';
@@ -90,14 +90,19 @@ export function helpText(): string {
 }
 
 /** Parses options strictly; unknown flags are bad input (exit 2) with the command's usage. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
-  options: T,
+  options: O,
   usage: string,
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args: argv, options: options ?? {}, allowPositionals, strict: true });
+    return parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>({
+      args: argv,
+      options,
+      allowPositionals,
+      strict: true,
+    });
   } catch (err) {
     throw new InputError('bad_arguments', `${(err as Error).message.split('\n')[0]} (usage: ${usage})`);
   }

@@ -7,6 +7,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
  */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string | T, string | T>;
+/** A jsonb column with a database default: optional on insert. */
+type JsonDefault<T> = ColumnType<T, string | T | undefined, string | T>;
 
 export interface IngestRunTable {
   id: Generated<number>;
@@ -14,7 +16,7 @@ export interface IngestRunTable {
   startedAt: ColumnType<Date, Date | string | undefined, Date | string>;
   finishedAt: Timestamp | null;
   status: ColumnType<string, string | undefined, string>;
-  stats: Json<Record<string, unknown>>;
+  stats: JsonDefault<Record<string, unknown>>;
   error: string | null;
 }
 
@@ -40,7 +42,7 @@ export interface GhPullRequestTable {
   authorLogin: string | null;
   authorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
   title: string;
-  labels: Json<string[]>;
+  labels: JsonDefault<string[]>;
   state: string;
   createdAt: Timestamp;
   updatedAt: Timestamp;
@@ -48,7 +50,7 @@ export interface GhPullRequestTable {
   closedAt: Timestamp | null;
   headRef: string | null;
   baseRef: string | null;
-  files: Json<GhFile[]>;
+  files: JsonDefault<GhFile[]>;
   fetchedAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
@@ -113,7 +115,7 @@ export interface GhDeploymentTable {
   sha: string | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
-  statuses: Json<GhDeploymentStatus[]>;
+  statuses: JsonDefault<GhDeploymentStatus[]>;
 }
 
 export interface PdUserTable {
@@ -141,7 +143,7 @@ export interface PdLogEntryTable {
   type: string;
   agentId: string | null;
   agentType: string | null;
-  assigneeIds: Json<string[]>;
+  assigneeIds: JsonDefault<string[]>;
   createdAt: Timestamp;
   /** Users an assign, escalate or delegate entry took the incident away from (see ingest/pagerduty/map.ts). */
   unassignedIds: ColumnType<string[], string | string[] | undefined, string | string[]>;
@@ -157,7 +159,7 @@ export interface CostSourceTable {
   fileName: string | null;
   checksum: string | null;
   rowCount: ColumnType<number, number | undefined, number>;
-  totals: Json<Record<string, { billed: string; effective: string }>>;
+  totals: JsonDefault<Record<string, { billed: string; effective: string }>>;
   ingestedAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
@@ -196,7 +198,7 @@ export interface SnapshotTable {
   status: ColumnType<'open' | 'frozen', 'open' | 'frozen' | undefined, 'open' | 'frozen'>;
   modelVersion: string;
   configHash: string;
-  inputCounts: Json<Record<string, number>>;
+  inputCounts: JsonDefault<Record<string, number>>;
   data: Json<unknown>;
   builtAt: ColumnType<Date, Date | string | undefined, Date | string>;
   frozenAt: Timestamp | null;
@@ -214,7 +216,7 @@ export interface AnomalyTable {
   expected: ColumnType<number, number | string, number | string>;
   impact: ColumnType<number, number | string, number | string>;
   impactPct: ColumnType<number | null, number | string | null, number | string | null>;
-  rootCause: Json<Array<{ subAccount: string | null; region: string | null; increase: number }>>;
+  rootCause: JsonDefault<Array<{ subAccount: string | null; region: string | null; increase: number }>>;
   status: ColumnType<string, string | undefined, string>;
   detectedAt: Timestamp;
   acknowledgedAt: Timestamp | null;
@@ -263,7 +265,7 @@ export interface AuditEventTable {
   actor: string;
   kind: string;
   subject: string;
-  details: Json<Record<string, unknown>>;
+  details: JsonDefault<Record<string, unknown>>;
 }
 
 export interface JobRunTable {
@@ -274,7 +276,7 @@ export interface JobRunTable {
   status: ColumnType<string, string | undefined, string>;
   startedAt: ColumnType<Date, Date | string | undefined, Date | string>;
   finishedAt: Timestamp | null;
-  stats: Json<Record<string, unknown>>;
+  stats: JsonDefault<Record<string, unknown>>;
   error: string | null;
   /** Refreshed by the owner while it runs; a stale heartbeat lets another process take over. */
   heartbeatAt: ColumnType<Date, Date | string | undefined, Date | string>;

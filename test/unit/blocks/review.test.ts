@@ -167,7 +167,7 @@ describe('product line reply', () => {
     expect(all).toContain('Margin fell 3.1 pts: review labour +1.8, AI +1.6, cloud −0.3.');
     expect(all).toContain('• authoring 40.0% (−6.2 pts vs last month, −8.0 vs 3-month mean) ⚑');
     expect(all).toContain('*Unit cost*\\n$14.78');
-    const act = msg.blocks.at(-1) as { elements: Array<{ action_id: string; value: string }> };
+    const act = msg.blocks.at(-1) as unknown as { elements: Array<{ action_id: string; value: string }> };
     expect(act.elements[0]).toMatchObject({
       action_id: 'add_item',
       value: '{"productLine":"checkout","month":"2026-10"}',
