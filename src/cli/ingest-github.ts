@@ -27,9 +27,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const deps = await ctx.services();
   const summary = await ingestGithub(deps, { billable: values.billable === true });
   for (const line of formatGithubSummary(summary)) ctx.io.stdout(`${line}\n`);
-  for (const line of githubProblemLines(summary)) ctx.io.stderr(`finops ingest github: ${line}\n`);
+  for (const line of githubProblemLines(summary)) ctx.io.stderr(`finops ingest: ${line}\n`);
   if (summary.error) {
-    ctx.io.stderr(`finops ingest github: ${summary.error}; the next run resumes where this one stopped\n`);
+    ctx.io.stderr(`finops ingest: ${summary.error}; the next run resumes where this one stopped\n`);
     return 1;
   }
   if (summary.skipped.length > 0) return 2;
