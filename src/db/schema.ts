@@ -228,6 +228,13 @@ export interface AnomalyTable {
   channelId: string | null;
   messageTs: string | null;
   alertedAt: Timestamp | null;
+  /** 2026_11_23_1160: who marked it "Expected" (a false positive), and when. */
+  expectedAt: Timestamp | null;
+  expectedBy: string | null;
+  /** 2026_11_23_1160: the latest anomalous day the alert or its thread has announced. */
+  notifiedLastDay: string | null;
+  /** 2026_11_23_1160: why the alert did not go to the owning team's channel. */
+  routingNote: string | null;
 }
 
 export interface ActionItemTable {
