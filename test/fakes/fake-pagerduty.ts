@@ -23,8 +23,16 @@ const tlsDir = path.join(fixtures, 'tls');
 
 type Json = Record<string, unknown>;
 
+const fixtureCache = new Map<string, unknown>();
+
+/** A parsed copy of test/fixtures/pagerduty/NAME (read once, cloned for each caller). */
 export function pdFixture<T = Json>(name: string): T {
-  return JSON.parse(readFileSync(path.join(fixtures, 'pagerduty', name), 'utf8')) as T;
+  let parsed = fixtureCache.get(name);
+  if (parsed === undefined) {
+    parsed = JSON.parse(readFileSync(path.join(fixtures, 'pagerduty', name), 'utf8'));
+    fixtureCache.set(name, parsed);
+  }
+  return structuredClone(parsed) as T;
 }
 
 export interface RecordedRequest {
