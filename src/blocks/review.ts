@@ -9,7 +9,7 @@ import { formatMoney, round1 } from '../lib/money.ts';
 import type { Coverage, Drift, ProductLineReport, StageRecord } from '../model/types.ts';
 import { escapeMrkdwn, link, mentionUser } from './escape.ts';
 import { actions, button, context, divider, fields, header, type RenderedMessage, section } from './kit.ts';
-import { joinLinesWithin, LIMITS, truncateText } from './limits.ts';
+import { joinLinesWithin, LIMITS, moreText, truncateText } from './limits.ts';
 
 export interface ReviewActionItem {
   id: number;
@@ -39,6 +39,8 @@ export interface OrgSummary {
   grossMarginPct: number | null;
   stageShare: StageRecord;
   hours: number;
+  /** Distinct people with hours; below MIN_PEOPLE_FOR_BREAKDOWN the stage mix is not shown. */
+  people?: number;
   /** Against the prior month. */
   drift: Drift;
 }
@@ -209,14 +211,18 @@ export function renderReviewParent(v: ReviewView): RenderedMessage {
   }
 
   const flagged = STAGES.filter((s) => v.org.drift.flags.includes(s));
-  blocks.push(
-    section(
-      [
-        `*Stage mix* (share of hours${flagged.length > 0 ? `; ⚑ = moved ≥ threshold` : ''})`,
-        ...stageMixLine(v.org.stageShare, v.org.drift, null),
-      ].join('\n'),
-    ),
-  );
+  if (v.org.people === undefined || v.org.people >= MIN_PEOPLE_FOR_BREAKDOWN) {
+    blocks.push(
+      section(
+        [
+          `*Stage mix* (share of hours${flagged.length > 0 ? `; ⚑ = moved ≥ threshold` : ''})`,
+          ...stageMixLine(v.org.stageShare, v.org.drift, null),
+        ].join('\n'),
+      ),
+    );
+  } else {
+    blocks.push(context(['Stage mix is not shown: fewer than 3 people had engineering hours this month.']));
+  }
 
   const k = v.anomalyKpis;
   const hrs = (x: number | null) => (x === null ? '—' : `${round1(x).toFixed(1)} h`);
@@ -298,7 +304,7 @@ export function renderProductLineReply(v: ReviewView, pl: ProductLineReport, ids
       }),
     ]),
   );
-  const text = `${pl.name}: all-in cost ${money(pl.allInCost, c)} for ${monthName(v.month)}${
+  const text = `${escapeMrkdwn(pl.name)}: all-in cost ${money(pl.allInCost, c)} for ${monthName(v.month)}${
     v.showMargin && pl.grossMarginPct !== null ? `, gross margin ${pct(pl.grossMarginPct)}` : ''
   }.`;
   return { text: truncateText(text, LIMITS.recommendedText), blocks };
@@ -335,6 +341,152 @@ export function renderShowback(
       `team ${escapeMrkdwn(team.name)}`,
     ]),
   ];
-  const text = `${title}: ${productLines.map((p) => p.name).join(', ') || 'no product lines'}.`;
+  const text = `${title}: ${productLines.map((p) => escapeMrkdwn(p.name)).join(', ') || 'no product lines'}.`;
   return { text: truncateText(text, LIMITS.recommendedText), blocks };
+}
+
+// ── finance follow-up, problems, charts' text ───────────────────────────────────────────────
+
+/** Packs lines into as few sections as fit, at most `maxBlocks`; what does not fit becomes "…and N more". */
+export function linesToSections(lines: readonly string[], maxBlocks: number, noun: string) {
+  const out = [];
+  let i = 0;
+  while (i < lines.length && out.length < maxBlocks) {
+    const last = out.length === maxBlocks - 1;
+    const chunk: string[] = [];
+    let used = 0;
+    while (i < lines.length) {
+      const line = truncateText(lines[i] as string, LIMITS.sectionText);
+      if (used + line.length + (chunk.length > 0 ? 1 : 0) > LIMITS.sectionText && chunk.length > 0) break;
+      chunk.push(line);
+      used += line.length + (chunk.length > 1 ? 1 : 0);
+      i++;
+    }
+    if (last && i < lines.length) {
+      // The last block available: let joinLinesWithin make room for the "…and N more" line.
+      out.push(section(joinLinesWithin([...chunk, ...lines.slice(i)], LIMITS.sectionText, noun)));
+      i = lines.length;
+      break;
+    }
+    out.push(section(chunk.join('\n')));
+  }
+  return out;
+}
+
+/**
+ * The margin figures of the review, sent ephemerally in the thread to each finance viewer when
+ * `review.show_margin_in_channel` is false: the organisation's gross margin and drift, then each
+ * product line's revenue, gross margin, drift by driver and unit cost.
+ */
+export function renderMarginFollowUp(v: ReviewView): RenderedMessage {
+  const c = v.currency;
+  const title = `Margin for finance viewers — ${monthName(v.month)}`;
+  const m = v.org.grossMarginPct;
+  const sentence = driftSentence(v.org.drift);
+  const orgLine =
+    m === null
+      ? '*Organisation:* no revenue reported for this month.'
+      : `*Organisation: gross margin ${pct(m)}*${v.org.revenue !== null ? ` on revenue ${money(v.org.revenue, c)}` : ''}${sentence ? ` — ${sentence} (vs ${monthName(v.priorMonth)})` : ''}`;
+  const lines = v.productLines.map((pl) => {
+    const parts = [
+      `revenue ${pl.revenue === null ? '—' : money(pl.revenue, c)}`,
+      `gross margin ${pl.grossMarginPct === null ? '—' : pct(pl.grossMarginPct)}`,
+    ];
+    if (pl.unitCost !== null) parts.push(`unit cost ${money(pl.unitCost, c)}`);
+    const s = driftSentence(pl.drift);
+    return `• *${escapeMrkdwn(pl.name)}*: ${parts.join(' · ')}${s ? ` — ${s}` : ''}`;
+  });
+  const blocks = [
+    section(`*${title}* (only you can see this)`),
+    section(orgLine),
+    ...linesToSections(lines, LIMITS.messageBlocks - 3, 'product lines'),
+    context(['Drivers: each cost as a share of revenue, change in points (+ pushed margin down).']),
+  ];
+  const text = `${title}: ${m === null ? 'no revenue reported' : `organisation gross margin ${pct(m)}`}.`;
+  return { text, blocks };
+}
+
+export interface ReviewProblem {
+  /** What could not be posted: "the showback for team payments". */
+  what: string;
+  /** The channel as configured (`#team-payments`) or its id. */
+  channel: string;
+  /** Slack's error code, or a short reason. */
+  error: string;
+}
+
+const PROBLEM_HINTS: Record<string, string> = {
+  channel_not_found:
+    'the channel does not exist (or is private and the bot was never invited): fix the config or create it',
+  not_in_channel: 'the bot is not a member: invite it with /invite @finops',
+  is_archived: 'the channel is archived: unarchive it or point the config at another channel',
+  ratelimited: 'Slack kept rate limiting: the next run of the job sends it',
+  uncertain:
+    'an earlier run was interrupted while sending it, so it may already be in Slack: check, and ask an admin to re-send it if it is missing',
+};
+
+/** Posted in the review channel when parts of the review could not be delivered. */
+export function renderReviewProblems(month: string, problems: readonly ReviewProblem[]): RenderedMessage {
+  const title = `Some of the ${monthName(month)} review could not be posted`;
+  const lines = problems.map(
+    (p) =>
+      `• ${escapeMrkdwn(p.what)} in ${escapeMrkdwn(p.channel)}: \`${escapeMrkdwn(p.error)}\` — ${PROBLEM_HINTS[p.error] ?? 'see the job run record (finops jobs list)'}`,
+  );
+  const blocks = [
+    section(`:warning: *${escapeMrkdwn(title)}*`),
+    ...linesToSections(lines, LIMITS.messageBlocks - 2, 'problems'),
+    context([
+      'Fix these, then re-run the job: only what is missing is posted (finops jobs run monthly-review).',
+    ]),
+  ];
+  return { text: truncateText(`${title}: ${problems.length} problem(s).`, LIMITS.recommendedText), blocks };
+}
+
+/** One month of the stage-mix chart: each group's share of hours by stage. */
+export interface StageMixMonth {
+  month: string;
+  /** Per product line (config order), then the organisation (`id` null). */
+  groups: Array<{ id: string | null; name: string; stageShare: StageRecord; hours: number; people: number }>;
+}
+
+/** Alt text limit of files.getUploadURLExternal. */
+export const FILE_ALT_TEXT_MAX = 1000;
+
+const shortMonth = (m: string) => monthName(m).replace(/^(\w{3})\w*/, '$1');
+
+/** The stage-mix chart's facts as text: the latest month of every charted group, oldest month named. */
+export function stageMixAltText(history: readonly StageMixMonth[], hiddenGroups: number): string {
+  const first = history[0];
+  const last = history.at(-1);
+  if (!first || !last) return 'Stage mix chart: no engineering hours in these months.';
+  const groups = last.groups.map(
+    (g) => `${g.name}: ${STAGES.map((s) => `${s} ${round1(g.stageShare[s]).toFixed(1)}%`).join(', ')}`,
+  );
+  const more = hiddenGroups > 0 ? ` ${moreText(hiddenGroups, 'product lines')} in their replies.` : '';
+  return truncateText(
+    `Stacked bars of the share of engineering hours by stage, ${shortMonth(first.month)} to ${shortMonth(last.month)}. ${monthName(last.month)}: ${groups.join('; ')}.${more}`,
+    FILE_ALT_TEXT_MAX,
+  );
+}
+
+/** The waterfall's facts as text. */
+export function waterfallAltText(
+  month: string,
+  priorMonth: string,
+  priorPct: number,
+  currentPct: number,
+  drift: Drift,
+): string {
+  const s = driftSentence(drift, 9);
+  return truncateText(
+    `Margin waterfall: organisation gross margin ${pct(priorPct)} in ${monthName(priorMonth)}, ${pct(currentPct)} in ${monthName(month)}${s ? `; ${s} (each cost as a share of revenue, + pushed margin down)` : ''}.`,
+    FILE_ALT_TEXT_MAX,
+  );
+}
+
+/** Waterfall bars: each driver's contribution to margin (positive raises it), in driver order. */
+export function waterfallSteps(drift: Drift): Array<{ label: string; valuePp: number }> {
+  return Object.entries(drift.byDriverPp)
+    .filter(([, v]) => Number(v.toFixed(1)) !== 0)
+    .map(([k, v]) => ({ label: DRIVER_LABEL[k] ?? k, valuePp: v }));
 }

@@ -1,6 +1,11 @@
 import { STAGES, type Stage } from '../config/schema.ts';
 import type { ProductLineFigures, SnapshotData, StageRecord } from './types.ts';
 
+/** What the organisation's totals are made of: a snapshot, or a month's base figures. */
+export type OrganisationInput = Pick<SnapshotData, 'unallocated' | 'people'> & {
+  productLines: readonly ProductLineFigures[];
+};
+
 /** The id the organisation's totals carry when they are treated like one product line. */
 export const ORGANISATION = '(organisation)';
 
@@ -10,7 +15,7 @@ export const ORGANISATION = '(organisation)';
  * organisation's gross margin = (Σ revenue − all COGS, unallocated included) / Σ revenue.
  * Shaped like a product line so the same margin and drift rules (SPEC §6) apply to it.
  */
-export function organisationFigures(s: SnapshotData): ProductLineFigures {
+export function organisationFigures(s: OrganisationInput): ProductLineFigures {
   const hours = zero();
   const laborCost = zero();
   let cloudCost = s.unallocated.cloudCost;
