@@ -167,8 +167,8 @@ async function readFile(
           pricingCategory: (r['pricing_category'] as string | null) ?? null,
           commitmentStatus: (r['commitment_status'] as string | null) ?? null,
           tags,
-          billedCost: r['billed_cost'] as string,
-          effectiveCost: r['effective_cost'] as string,
+          billedCost: amountText(r['billed_cost']),
+          effectiveCost: amountText(r['effective_cost']),
           rowCount: count,
         });
       }
@@ -183,6 +183,15 @@ async function readFile(
     throw await badRowError(src, settings, tagFilters, badRows);
   }
   return { path: file, format: src.format, checksum: await checksum, rowCount, unreadableTags };
+}
+
+/**
+ * A group sum (a double) as decimal text of 15 significant digits: the digits FOCUS values carry,
+ * without the binary noise of the 16th and 17th (18.0066386184, not 18.006638618400001).
+ */
+export function amountText(v: unknown): string {
+  const x = Number(v);
+  return x === 0 ? '0' : x.toPrecision(15);
 }
 
 const FIELD_HINT: Record<string, string> = {
