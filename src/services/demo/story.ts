@@ -23,7 +23,7 @@
  *   month 3; the coding assistant's own inference (Amazon Bedrock in the developer-tools
  *   account) is unallocated. Cloud cost drifts down ~4 % a month from the rollout on.
  * - `assistant` (Shopping Assistant, `DEMO_STORY.negativeMarginProductLine`): its Azure OpenAI
- *   cost grows about 5× while its revenue grows ~3 % a month, so its gross margin, healthy in
+ *   cost grows about 4× by month 6 (5× at the end) while its revenue grows ~2 % a month, so its gross margin, healthy in
  *   the baseline, turns negative in the last month.
  * - The spike (`DEMO_SPIKE`): on day 15 and 16 of the last month, search's Amazon OpenSearch
  *   Service in eu-central-1 runs at 9.5× and 7× its usual daily cost (a runaway re-index; a
@@ -50,8 +50,10 @@ export const DEMO_STORY = {
   /** Share of engineers using the assistant on the rollout day, and at the end of the ramp. */
   adoptionStart: 0.15,
   adoptionEnd: 0.9,
-  /** Days from the rollout to full adoption (and to the end of the AI cost ramp). */
+  /** Days from the rollout to full adoption. */
   rampDays: 75,
+  /** Days from the rollout to the end of the AI cost growth. */
+  aiRampDays: 90,
   negativeMarginProductLine: 'assistant',
   /** Cloud cost change per month after the rollout. */
   cloudDriftPerMonth: -0.04,
@@ -125,11 +127,11 @@ export function adoptionAt(t: DemoTimeline, day: Day): number {
 }
 
 /**
- * 0 before the rollout, rising linearly to 1 at the end of the ramp. AI cost grows as
- * `growth ** ramp`: exponential and step-free, about 2 % a day at most, so the smooth growth
- * never looks like an anomaly against a 14-day median (only the spike should).
+ * 0 before the rollout, rising linearly to 1 at the end of the AI cost ramp. AI cost grows as
+ * `growth ** ramp`: a constant daily rate (at most ~1.8 % for the largest growth), so a day is
+ * never more than ~15 % above the median of the 14 days before it and the smooth growth never
+ * looks like an anomaly (only the spike should).
  */
 export function costRampAt(t: DemoTimeline, day: Day): number {
-  const d = daysSinceRollout(t, day);
-  return Math.min(1, Math.max(0, d / DEMO_STORY.rampDays));
+  return Math.min(1, Math.max(0, daysSinceRollout(t, day) / DEMO_STORY.aiRampDays));
 }
