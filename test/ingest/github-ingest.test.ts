@@ -511,4 +511,87 @@ describe.each(backends())('GitHub ingestion on %s', (backend) => {
       await fake.close();
     }
   });
+
+  it('--billable reads each completed run’s billable time once, and the hourly job runs the same ingestion', async () => {
+    const repos = [
+      generateRepo({
+        owner: 'acme',
+        name: 'checkout-api',
+        prs: 20,
+        runs: 30,
+        deployments: 2,
+        now: NOW,
+        seed: 5,
+        bigPrs: false,
+      }),
+    ];
+    const fake = await startFakeGithub({ token: TOKEN, repos });
+    h = await createTestDb(backend);
+    try {
+      const cfg = githubConfig({ checkout: ['acme/checkout-api'] });
+      const deps = makeDeps(h.db, cfg, fake.apiUrl, captureLogger().logger);
+      await ingestGithub(deps, { ...opts(), billable: true });
+      const runs = await h.db
+        .selectFrom('ghWorkflowRun')
+        .select(['id', 'status', 'billableMs'])
+        .orderBy('id')
+        .execute();
+      const api = repos[0] as FakeRepo;
+      expect(runs).toEqual(
+        [...api.runs]
+          .sort((a, b) => a.id - b.id)
+          .map((r) => ({
+            id: r.id,
+            status: r.status,
+            billableMs: r.status === 'completed' ? r.billableMs : null,
+          })),
+      );
+      const timings = fake.requests.filter((r) => r.path.endsWith('/timing'));
+      expect(timings).toHaveLength(api.runs.filter((r) => r.status === 'completed').length);
+
+      // A new run: page 1 changes, the lookback re-reads the others, only the new one is timed.
+      api.runs.unshift({
+        ...(api.runs[0] as FakeRepo['runs'][number]),
+        id: 88_000_001,
+        status: 'completed',
+        createdAt: '2026-11-20T12:10:00Z',
+        updatedAt: '2026-11-20T12:20:00Z',
+        billableMs: 600_000,
+      });
+      fake.reset();
+      const { ingestGithubJob } = await import('../../src/jobs/ingest-github.ts');
+      const result = await ingestGithubJob.run({
+        deps: { ...deps },
+        messenger: undefined,
+        at: new Date(NOW),
+        dryRun: false,
+        periodKey: '2026-11-20T12',
+      });
+      expect(result.summary).toMatch(/^repos: 1, PRs: 0 new\/updated, requests: \d+ \(304: 2\)/);
+      expect(result.stats).toMatchObject({ status: 'succeeded', repos: 1, reposDone: 1, prs: 0 });
+      // The job runs without --billable: the new run is stored without a billable figure, the others keep theirs.
+      expect(fake.requests.filter((r) => r.path.endsWith('/timing'))).toHaveLength(0);
+      const again = await h.db
+        .selectFrom('ghWorkflowRun')
+        .select(['id', 'billableMs'])
+        .where('billableMs', 'is not', null)
+        .execute();
+      expect(again).toHaveLength(timings.length);
+      // The next --billable run that re-reads the runs times only those without a figure yet.
+      api.runs.unshift({
+        ...(api.runs[0] as FakeRepo['runs'][number]),
+        id: 88_000_002,
+        createdAt: '2026-11-20T12:30:00Z',
+        updatedAt: '2026-11-20T12:35:00Z',
+      });
+      fake.reset();
+      await ingestGithub(deps, { ...opts(), billable: true });
+      expect(fake.requests.filter((r) => r.path.endsWith('/timing')).map((r) => r.path)).toEqual([
+        '/api/v3/repos/acme/checkout-api/actions/runs/88000002/timing',
+        '/api/v3/repos/acme/checkout-api/actions/runs/88000001/timing',
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
 });
