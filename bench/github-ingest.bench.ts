@@ -88,7 +88,9 @@ for (const backend of backends()) {
       `[${backend}] time: ${(wall / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (fake server included: same process); peak RSS ${mib(peakRss)}, peak heap ${mib(peakHeap)}`,
     );
     gc?.();
-    console.log(`[${backend}] heap retained after the run (after GC): ${mib(process.memoryUsage().heapUsed - heapBefore)}`);
+    console.log(
+      `[${backend}] heap retained after the run (after GC): ${mib(process.memoryUsage().heapUsed - heapBefore)}`,
+    );
     fake.reset();
     const t1 = performance.now();
     const second = await ingestGithub(deps, { clock, graphqlIntervalMs: 0 });
