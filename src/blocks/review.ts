@@ -454,19 +454,32 @@ export const FILE_ALT_TEXT_MAX = 1000;
 
 const shortMonth = (m: string) => monthName(m).replace(/^(\w{3})\w*/, '$1');
 
-/** The stage-mix chart's facts as text: the latest month of every charted group, oldest month named. */
+/**
+ * The stage-mix chart's facts as text: the reviewed month's mix of the organisation, then of each
+ * charted product line while they fit, then how many are left to their replies.
+ */
 export function stageMixAltText(history: readonly StageMixMonth[], hiddenGroups: number): string {
   const first = history[0];
   const last = history.at(-1);
   if (!first || !last) return 'Stage mix chart: no engineering hours in these months.';
-  const groups = last.groups.map(
-    (g) => `${g.name}: ${STAGES.map((s) => `${s} ${round1(g.stageShare[s]).toFixed(1)}%`).join(', ')}`,
-  );
-  const more = hiddenGroups > 0 ? ` ${moreText(hiddenGroups, 'product lines')} in their replies.` : '';
-  return truncateText(
-    `Stacked bars of the share of engineering hours by stage, ${shortMonth(first.month)} to ${shortMonth(last.month)}. ${monthName(last.month)}: ${groups.join('; ')}.${more}`,
-    FILE_ALT_TEXT_MAX,
-  );
+  const mix = (g: StageMixMonth['groups'][number]) =>
+    `${g.name}: ${STAGES.map((s) => `${s} ${round1(g.stageShare[s]).toFixed(1)}%`).join(', ')}`;
+  const ordered = [...last.groups.filter((g) => g.id === null), ...last.groups.filter((g) => g.id !== null)];
+  const head = `Stacked bars of the share of engineering hours by stage, ${shortMonth(first.month)} to ${shortMonth(last.month)}. ${monthName(last.month)}: `;
+  const parts: string[] = [];
+  let used = head.length;
+  for (const [i, g] of ordered.entries()) {
+    const left = ordered.length - i - 1 + hiddenGroups;
+    const tail = left > 0 ? `; ${moreText(left, 'product lines')} (in their replies).` : '.';
+    const part = truncateText(mix(g), 300);
+    if (used + part.length + 2 + tail.length > FILE_ALT_TEXT_MAX && parts.length > 0) {
+      return `${head}${parts.join('; ')}; ${moreText(ordered.length - i + hiddenGroups, 'product lines')} (in their replies).`;
+    }
+    parts.push(part);
+    used += part.length + 2;
+  }
+  const more = hiddenGroups > 0 ? `; ${moreText(hiddenGroups, 'product lines')} (in their replies)` : '';
+  return `${head}${parts.join('; ')}${more}.`;
 }
 
 /** The waterfall's facts as text. */

@@ -2,9 +2,16 @@ import { detectAnomaliesJob } from './detect-anomalies.ts';
 import { ingestFocusJob } from './ingest-focus.ts';
 import { ingestGithubJob } from './ingest-github.ts';
 import { ingestPagerDutyJob } from './ingest-pagerduty.ts';
+import { monthlyReviewJob } from './monthly-review.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
  * Every scheduled job. Each job lives in its own file under src/jobs/ and is listed here once.
  */
-export const JOBS: JobDefinition[] = [ingestGithubJob, ingestPagerDutyJob, detectAnomaliesJob, ingestFocusJob];
+export const JOBS: JobDefinition[] = [
+  ingestGithubJob,
+  ingestPagerDutyJob,
+  detectAnomaliesJob,
+  ingestFocusJob,
+  monthlyReviewJob,
+];
