@@ -5,6 +5,7 @@ import * as m1110 from './2026_11_23_1110_add_job_run_lease.ts';
 import * as m1130 from './2026_11_23_1130_add_pd_log_entry_details.ts';
 import * as m1160 from './2026_11_23_1160_add_anomaly_triage.ts';
 import * as m1170 from './2026_11_23_1170_create_demo_seed.ts';
+import * as m1190 from './2026_11_23_1190_add_action_item_indexes.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1130_add_pd_log_entry_details': m1130,
   '2026_11_23_1160_add_anomaly_triage': m1160,
   '2026_11_23_1170_create_demo_seed': m1170,
+  '2026_11_23_1190_add_action_item_indexes': m1190,
 };
