@@ -22,6 +22,7 @@ type Loaders = { [N in CommandName]?: () => Promise<CommandModule<N>> };
 /** One line per subcommand whose capability exists; the others answer "not available yet". */
 const HANDLERS: Loaders = {
   help: () => import('./help.ts'),
+  anomalies: () => import('./anomalies.ts'),
 };
 
 const LABELS: Record<CommandName, string> = {

@@ -5,10 +5,14 @@ import type { App, MessageShortcut } from '@slack/bolt';
 import { renderInfoModal } from '../blocks/reply.ts';
 import { CALLBACK_IDS } from '../slack/ids.ts';
 import type { SlackDeps } from '../slack/register.ts';
+import { registerAnomalyButtons } from './anomaly-buttons.ts';
+import { registerAnomalyResolve } from './anomaly-resolve.ts';
 import { registerShare } from './share.ts';
 
 export function register(app: App, slack: SlackDeps): void {
   registerShare(app, slack);
+  registerAnomalyButtons(app, slack);
+  registerAnomalyResolve(app, slack);
   registerLogAsActionPlaceholder(app, slack);
 }
 

@@ -1,17 +1,22 @@
+import { type AlertOutcome, alertAnomalies } from '../services/alert-anomalies.ts';
 import { planCostAnomalies, recordCostAnomalies } from '../services/detect-anomalies.ts';
+import { ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
 import { dayKey } from './period.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
- * Daily cost anomaly detection, right after the morning cost ingestion: cloud providers refresh
- * their FOCUS exports overnight, ingestion reads them early, and detection follows at 07:30 so
- * the owning teams see an anomaly at the start of their day (hours to acknowledge, not days).
+ * Daily cost anomaly detection, right after the morning cost ingestion (ingest-focus at 06:00):
+ * cloud providers refresh their FOCUS exports overnight, ingestion reads them early, and detection
+ * follows at 07:30 so the owning teams see an anomaly at the start of their day (hours to
+ * acknowledge, not days). With Slack connected, new anomalies are alerted and ongoing ones get a
+ * thread reply (services/alert-anomalies.ts).
  */
 export const DETECT_ANOMALIES_SCHEDULE = '30 7 * * *';
 
 export const detectAnomaliesJob: JobDefinition = {
   name: 'detect-anomalies',
-  description: 'detect cost anomalies in the ingested daily cost (SPEC §7) and record them',
+  description:
+    'detect cost anomalies in the ingested daily cost (SPEC §7), record them and alert the owning teams',
   schedule: () => DETECT_ANOMALIES_SCHEDULE,
   periodKey: (at, config) => dayKey(at, config.timezone),
   async run(ctx) {
@@ -20,27 +25,69 @@ export const detectAnomaliesJob: JobDefinition = {
     if (ctx.dryRun) {
       const plan = await planCostAnomalies(deps);
       const count = (c: string) => plan.planned.filter((p) => p.change === c).length;
-      const stats = { detected: plan.planned.length, new: count('new'), extended: count('extended') };
+      const alerts = ctx.messenger
+        ? await alertAnomalies(deps, ctx.messenger, plan.range, {
+            actionIds: ANOMALY_ALERT_ACTIONS,
+            detected: plan.planned.map((p) => p.detection),
+            dryRun: true,
+          })
+        : undefined;
+      const stats = {
+        detected: plan.planned.length,
+        new: count('new'),
+        extended: count('extended'),
+        ...(alerts ? alertStats(alerts) : {}),
+      };
       return {
         stats,
-        summary: `would record ${stats.new} new and ${stats.extended} extended cost anomalies (${stats.detected} detected)`,
+        summary:
+          `would record ${stats.new} new and ${stats.extended} extended cost anomalies (${stats.detected} detected)` +
+          (alerts ? `; ${alertSummary(alerts)} (from what is recorded now)` : ''),
       };
     }
     const r = await recordCostAnomalies(deps);
+    const alerts = ctx.messenger
+      ? await alertAnomalies(deps, ctx.messenger, r.range, {
+          actionIds: ANOMALY_ALERT_ACTIONS,
+          detected: r.planned.map((p) => p.detection),
+        })
+      : undefined;
     const stats = {
       detected: r.planned.length,
       new: r.created.length,
       extended: r.extended.length,
       restated: r.restated.length,
       unchanged: r.unchanged,
+      ...(alerts ? alertStats(alerts) : {}),
     };
+    const recorded =
+      r.range === null
+        ? 'no cost ingested yet: nothing to detect'
+        : `cost ${r.range.firstDay}..${r.range.lastDay}: ${stats.new} new, ${stats.extended} extended, ` +
+          `${stats.restated} restated anomalies (${stats.detected} detected)`;
     return {
       stats,
-      summary:
-        r.range === null
-          ? 'no cost ingested yet: nothing to detect'
-          : `cost ${r.range.firstDay}..${r.range.lastDay}: ${stats.new} new, ${stats.extended} extended, ` +
-            `${stats.restated} restated anomalies (${stats.detected} detected)`,
+      summary: alerts ? `${recorded}; ${alertSummary(alerts)}` : recorded,
+      ...(alerts && alerts.failures.length > 0 ? { error: alerts.failures.join('; ') } : {}),
     };
   },
 };
+
+function alertStats(a: AlertOutcome): Record<string, number> {
+  return {
+    alerted: a.alerted.length,
+    threadReplies: a.replies.length,
+    summarised: a.summaries.reduce((n, s) => n + s.ids.length, 0),
+    notAlertedStale: a.skipped.stale,
+    notAlertedSeriesToday: a.skipped.seriesAlertedToday,
+    alertFailures: a.failures.length,
+  };
+}
+
+function alertSummary(a: AlertOutcome): string {
+  const summarised = a.summaries.reduce((n, s) => n + s.ids.length, 0);
+  return (
+    `${a.alerted.length} alerted, ${a.replies.length} thread replies, ${summarised} summarised over the channel cap` +
+    (a.failures.length > 0 ? `, ${a.failures.length} failed` : '')
+  );
+}

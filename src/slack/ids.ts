@@ -25,6 +25,14 @@ export const ACTION_IDS = {
   pagePrevious: 'finops_page_previous',
 } as const;
 
+/** The four buttons of a cost anomaly alert, as blocks/anomaly-alert.ts takes them. */
+export const ANOMALY_ALERT_ACTIONS = {
+  acknowledge: ACTION_IDS.anomalyAcknowledge,
+  expected: ACTION_IDS.anomalyExpected,
+  toAction: ACTION_IDS.anomalyToAction,
+  resolve: ACTION_IDS.anomalyResolve,
+} as const;
+
 /** callback_id of modals and shortcuts. */
 export const CALLBACK_IDS = {
   /** Message shortcut "Log as FinOps action" (manifest.yml features.shortcuts). */
@@ -35,6 +43,8 @@ export const CALLBACK_IDS = {
   actionItemNoteModal: 'action_item_note',
   /** An information modal (for example "not available yet"); submitting it does nothing. */
   infoModal: 'finops_info',
+  /** "Resolve" on an anomaly alert: the one-line cause; private_metadata = anomaly id. */
+  anomalyResolveModal: 'anomaly_resolve_cause',
 } as const;
 
 /** block_id of input blocks (modal fields; `response_action: errors` keys on these). */
@@ -47,6 +57,7 @@ export const BLOCK_IDS = {
   actionNote: 'action_note',
   snoozeDue: 'snooze_due',
   reassignOwner: 'reassign_owner',
+  anomalyCause: 'anomaly_cause',
 } as const;
 
 /** action_id of the element inside each input block (one per block, so one name suffices). */

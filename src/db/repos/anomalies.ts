@@ -41,6 +41,10 @@ export interface Anomaly {
   channelId: string | null;
   messageTs: string | null;
   alertedAt: Date | null;
+  expectedAt: Date | null;
+  expectedBy: string | null;
+  notifiedLastDay: string | null;
+  routingNote: string | null;
 }
 
 export function anomalyRowToAnomaly(r: AnomalyRow): Anomaly {
@@ -68,6 +72,10 @@ export function anomalyRowToAnomaly(r: AnomalyRow): Anomaly {
     channelId: r.channelId,
     messageTs: r.messageTs,
     alertedAt: r.alertedAt,
+    expectedAt: r.expectedAt,
+    expectedBy: r.expectedBy,
+    notifiedLastDay: r.notifiedLastDay,
+    routingNote: r.routingNote,
   };
 }
 
@@ -143,6 +151,9 @@ export interface AnomalyFilter {
   statuses?: readonly AnomalyStatus[];
   /** Anomalies with a day on or after this one. */
   lastDayFrom?: string;
+  /** Anomalies that began in [firstDayFrom, firstDayTo] (both inclusive). */
+  firstDayFrom?: string;
+  firstDayTo?: string;
 }
 
 /** Anomalies, most recent first (last day, then id). */
@@ -156,8 +167,120 @@ export async function listAnomalies(db: Db, filter: AnomalyFilter = {}): Promise
     q = q.where('status', 'in', [...filter.statuses]);
   }
   if (filter.lastDayFrom !== undefined) q = q.where('lastDay', '>=', filter.lastDayFrom);
+  if (filter.firstDayFrom !== undefined) q = q.where('firstDay', '>=', filter.firstDayFrom);
+  if (filter.firstDayTo !== undefined) q = q.where('firstDay', '<=', filter.firstDayTo);
   const rows = await q.orderBy('lastDay', 'desc').orderBy('id', 'desc').execute();
   return rows.map(anomalyRowToAnomaly);
+}
+
+export async function getAnomalyForUpdate(db: Db, id: number): Promise<Anomaly | undefined> {
+  const row = await db.selectFrom('anomaly').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return row ? anomalyRowToAnomaly(row) : undefined;
+}
+
+/** Where and when the alert went out, and the day it announced. */
+export async function markAnomalyAlerted(
+  db: Db,
+  id: number,
+  alert: {
+    channelId: string;
+    messageTs: string;
+    alertedAt: Date;
+    notifiedLastDay: string;
+    routingNote: string | null;
+  },
+): Promise<void> {
+  await db
+    .updateTable('anomaly')
+    .set({
+      channelId: alert.channelId,
+      messageTs: alert.messageTs,
+      alertedAt: alert.alertedAt,
+      notifiedLastDay: alert.notifiedLastDay,
+      routingNote: alert.routingNote,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setNotifiedLastDay(db: Db, id: number, day: string): Promise<void> {
+  await db.updateTable('anomaly').set({ notifiedLastDay: day }).where('id', '=', id).execute();
+}
+
+/** A triage change: the new status and the who/when columns it sets. Undefined keys stay as they are. */
+export interface AnomalyTriage {
+  status: AnomalyStatus;
+  acknowledgedAt?: Date;
+  acknowledgedBy?: string;
+  expectedAt?: Date;
+  expectedBy?: string;
+  suppressedUntil?: string;
+  resolvedAt?: Date;
+  resolvedBy?: string;
+  cause?: string;
+}
+
+export async function updateAnomalyTriage(db: Db, id: number, t: AnomalyTriage): Promise<Anomaly> {
+  const row = await db
+    .updateTable('anomaly')
+    .set({
+      status: t.status,
+      ...(t.acknowledgedAt !== undefined ? { acknowledgedAt: t.acknowledgedAt } : {}),
+      ...(t.acknowledgedBy !== undefined ? { acknowledgedBy: t.acknowledgedBy } : {}),
+      ...(t.expectedAt !== undefined ? { expectedAt: t.expectedAt } : {}),
+      ...(t.expectedBy !== undefined ? { expectedBy: t.expectedBy } : {}),
+      ...(t.suppressedUntil !== undefined ? { suppressedUntil: t.suppressedUntil } : {}),
+      ...(t.resolvedAt !== undefined ? { resolvedAt: t.resolvedAt } : {}),
+      ...(t.resolvedBy !== undefined ? { resolvedBy: t.resolvedBy } : {}),
+      ...(t.cause !== undefined ? { cause: t.cause } : {}),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return anomalyRowToAnomaly(row);
+}
+
+/** Appends to the audit trail (anomaly triage is a person changing a record). */
+export async function insertAnomalyAudit(
+  db: Db,
+  e: { at: Date; actor: string; kind: string; anomalyId: number; details: Record<string, unknown> },
+): Promise<void> {
+  await db
+    .insertInto('auditEvent')
+    .values({
+      at: e.at,
+      actor: e.actor,
+      kind: e.kind,
+      subject: `anomaly:${e.anomalyId}`,
+      details: JSON.stringify(e.details),
+    })
+    .execute();
+}
+
+/** Action items raised from an anomaly ("Create action item"), oldest first. */
+export async function listAnomalyActionItems(
+  db: Db,
+  anomalyId: number,
+): Promise<Array<{ id: number; title: string; ownerId: string; status: string }>> {
+  return db
+    .selectFrom('actionItem')
+    .select(['id', 'title', 'ownerId', 'status'])
+    .where('anomalyId', '=', anomalyId)
+    .orderBy('id')
+    .execute();
+}
+
+/** Alerts that went to each channel in [from, to): noise control counts them per day. */
+export async function countAlertsByChannel(db: Db, from: Date, to: Date): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('anomaly')
+    .select((eb) => ['channelId', eb.fn.countAll<number>().as('n')])
+    .where('alertedAt', '>=', from)
+    .where('alertedAt', '<', to)
+    .where('channelId', 'is not', null)
+    .groupBy('channelId')
+    .execute();
+  return new Map(rows.map((r) => [r.channelId as string, Number(r.n)]));
 }
 
 /** The input of cost anomaly detection, as SPEC §7 defines the series. */

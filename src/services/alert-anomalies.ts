@@ -1,0 +1,295 @@
+import { DateTime } from 'luxon';
+import {
+  type AnomalyAlertActionIds,
+  type AnomalyDayFigures,
+  renderAnomalyAlert,
+  renderAnomalyDaysReply,
+  renderAnomalySummary,
+} from '../blocks/anomaly-alert.ts';
+import type { Config } from '../config/schema.ts';
+import {
+  type Anomaly,
+  countAlertsByChannel,
+  listAnomalies,
+  markAnomalyAlerted,
+  setNotifiedLastDay,
+} from '../db/repos/anomalies.ts';
+import {
+  claimPostedMessage,
+  confirmPostedMessage,
+  type MessageRef,
+  releasePostedMessage,
+} from '../db/repos/posted-messages.ts';
+import { addDays } from '../lib/dates.ts';
+import { errorLine, InputError } from '../lib/errors.ts';
+import type { CostRange, DetectedAnomaly } from '../model/anomalies.ts';
+import { anomalyAlertView, productNameOf } from './anomaly-triage.ts';
+import type { Messenger, ServiceDeps } from './deps.ts';
+
+/**
+ * Routes recorded cost anomalies to Slack after detection:
+ * - a new anomaly gets an alert in its owning team's channel (unallocated spend, and a team
+ *   without a channel, go to `review.channel`, the latter with a note saying so);
+ * - an alerted anomaly that goes on gets a thread reply with the new day(s), and its alert is
+ *   updated in place with the latest figures;
+ * - noise control: at most one new alert per (product line, service, currency) series a day, at
+ *   most `anomalies.max_alerts_per_channel_per_day` per channel a day (largest impact first; the
+ *   rest are listed in one summary message), and nothing below `anomalies.min_impact`.
+ * Each message is claimed in posted_message before it is sent, so a re-run never posts twice.
+ */
+
+/**
+ * Anomalies whose most recent day is older than the last ingested day minus this are recorded
+ * but not alerted: a first run over two years of history must not post two years of alerts.
+ */
+export const ALERT_LOOKBACK_DAYS = 2;
+
+export interface AlertOptions {
+  actionIds: AnomalyAlertActionIds;
+  /** Report what would be posted; post and write nothing. */
+  dryRun?: boolean;
+  /** Per-day figures of the detection that just ran, for the thread replies. */
+  detected?: readonly DetectedAnomaly[];
+}
+
+export interface AlertOutcome {
+  alerted: Array<{ id: number; channel: string }>;
+  replies: Array<{ id: number; channel: string; days: string[] }>;
+  summaries: Array<{ channel: string; ids: number[] }>;
+  skipped: { stale: number; belowMinImpact: number; seriesAlertedToday: number };
+  failures: string[];
+}
+
+type AlertDeps = Pick<ServiceDeps, 'db' | 'config' | 'now' | 'logger'>;
+
+export interface Route {
+  /** A channel id, or `#name` to resolve. */
+  channel: string;
+  note: string | null;
+}
+
+/** Where an anomaly of `productLine` is alerted, and why when it is not the owning team's channel. */
+export function routeAnomaly(config: Config, productLine: string | null): Route {
+  const review = config.review.channel;
+  if (productLine === null) {
+    return {
+      channel: review,
+      note: 'Unallocated spend (no product line claims it) is alerted in the review channel.',
+    };
+  }
+  const pl = config.product_lines.find((p) => p.id === productLine);
+  if (!pl) {
+    return {
+      channel: review,
+      note: `Product line "${productLine}" is not in finops.yml any more, so this alert is posted in the review channel.`,
+    };
+  }
+  const team = config.teams.find((t) => t.id === pl.team);
+  if (!team?.channel) {
+    return {
+      channel: review,
+      note: `Team "${pl.team}" (owner of ${pl.name ?? pl.id}) has no channel in finops.yml, so this alert is posted here: add teams[].channel to route it to the team.`,
+    };
+  }
+  return { channel: team.channel, note: null };
+}
+
+const seriesKey = (a: Pick<Anomaly, 'productLine' | 'service' | 'currency'>): string =>
+  JSON.stringify([a.productLine, a.service, a.currency]);
+
+/** [start, end) of the local day containing `at`. */
+function localDay(at: Date, timezone: string): { day: string; start: Date; end: Date } {
+  const start = DateTime.fromJSDate(at, { zone: timezone }).startOf('day');
+  return {
+    day: start.toFormat('yyyy-MM-dd'),
+    start: start.toJSDate(),
+    end: start.plus({ days: 1 }).toJSDate(),
+  };
+}
+
+export async function alertAnomalies(
+  deps: AlertDeps,
+  messenger: Messenger,
+  range: CostRange | null,
+  opts: AlertOptions,
+): Promise<AlertOutcome> {
+  const out: AlertOutcome = {
+    alerted: [],
+    replies: [],
+    summaries: [],
+    skipped: { stale: 0, belowMinImpact: 0, seriesAlertedToday: 0 },
+    failures: [],
+  };
+  if (range === null) return out;
+  const { config, db, logger } = deps;
+  const now = deps.now();
+  const dryRun = opts.dryRun ?? false;
+  const today = localDay(now, config.timezone);
+  const stored = await listAnomalies(db, { kind: 'cost' });
+  const daysOf = detectionDays(opts.detected ?? []);
+
+  const channelIds = new Map<string, Promise<string>>();
+  const resolve = (ref: string): Promise<string> => {
+    let p = channelIds.get(ref);
+    if (!p) {
+      p = messenger.resolveChannel(ref);
+      channelIds.set(ref, p);
+    }
+    return p;
+  };
+
+  /** Claims, posts, confirms; a refusal releases the claim so a re-run sends it. */
+  const send = async (
+    ref: MessageRef,
+    msg: { text: string; blocks: unknown[]; threadTs?: string },
+  ): Promise<string | null> => {
+    const claim = await claimPostedMessage(db, ref, now, msg.threadTs ?? null);
+    if (claim.state === 'posted') return claim.message.ts;
+    if (claim.state === 'uncertain') {
+      out.failures.push(`${ref.scope} ${ref.key}: an earlier attempt may have posted it; not sending again`);
+      return null;
+    }
+    try {
+      const posted = await messenger.post(ref.channelId, msg);
+      await confirmPostedMessage(db, ref, posted.ts, msg.threadTs ?? null, now);
+      return posted.ts;
+    } catch (err) {
+      await releasePostedMessage(db, ref);
+      throw err;
+    }
+  };
+
+  // 1. Ongoing anomalies: one thread reply with the new day(s), and the alert updated in place.
+  for (const a of stored) {
+    if (!a.channelId || !a.messageTs || a.notifiedLastDay === null || a.lastDay <= a.notifiedLastDay)
+      continue;
+    if (a.status === 'expected' || a.status === 'suppressed') continue;
+    const notified = a.notifiedLastDay;
+    const fresh = (daysOf.get(`${seriesKey(a)}|${a.firstDay}`) ?? []).filter((d) => d.day > notified);
+    const newDays: AnomalyDayFigures[] =
+      fresh.length > 0
+        ? fresh
+        : [{ day: a.lastDay, actual: a.actual, expected: a.expected, impact: a.impact }];
+    out.replies.push({ id: a.id, channel: a.channelId, days: newDays.map((d) => d.day) });
+    if (dryRun) continue;
+    try {
+      const productName = productNameOf(config, a.productLine);
+      await send(
+        { scope: `anomaly:${a.id}`, key: `day:${a.lastDay}`, channelId: a.channelId },
+        { ...renderAnomalyDaysReply({ ...a, productName }, newDays), threadTs: a.messageTs },
+      );
+      await messenger.update(
+        a.channelId,
+        a.messageTs,
+        renderAnomalyAlert(await anomalyAlertView(deps, a), opts.actionIds),
+      );
+      await setNotifiedLastDay(db, a.id, a.lastDay);
+    } catch (err) {
+      out.failures.push(`anomaly ${a.id}: thread reply failed: ${errorLine(err)}`);
+    }
+  }
+
+  // 2. New alerts, largest impact first, within the noise limits.
+  const cutoff = addDays(range.lastDay, -ALERT_LOOKBACK_DAYS);
+  const perChannel = await countAlertsByChannel(db, today.start, today.end);
+  const seriesToday = new Set(
+    stored.filter((a) => a.alertedAt && a.alertedAt >= today.start && a.alertedAt < today.end).map(seriesKey),
+  );
+  const max = config.anomalies.max_alerts_per_channel_per_day;
+  const over = new Map<string, Anomaly[]>();
+  const candidates = stored
+    .filter((a) => a.status === 'open' && a.alertedAt === null)
+    .sort((x, y) => y.impact - x.impact || x.id - y.id);
+  for (const a of candidates) {
+    if (a.lastDay < cutoff) {
+      out.skipped.stale++;
+      continue;
+    }
+    if (a.impact < config.anomalies.min_impact) {
+      out.skipped.belowMinImpact++;
+      continue;
+    }
+    if (seriesToday.has(seriesKey(a))) {
+      out.skipped.seriesAlertedToday++;
+      continue;
+    }
+    try {
+      const { channel, note } = await routeTo(config, a.productLine, resolve);
+      if ((perChannel.get(channel) ?? 0) >= max) {
+        over.set(channel, [...(over.get(channel) ?? []), a]);
+        continue;
+      }
+      perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
+      seriesToday.add(seriesKey(a));
+      out.alerted.push({ id: a.id, channel });
+      if (dryRun) continue;
+      const view = { ...(await anomalyAlertView(deps, a)), routingNote: note };
+      const ts = await send(
+        { scope: `anomaly:${a.id}`, key: 'alert', channelId: channel },
+        renderAnomalyAlert(view, opts.actionIds),
+      );
+      if (ts === null) continue;
+      await markAnomalyAlerted(db, a.id, {
+        channelId: channel,
+        messageTs: ts,
+        alertedAt: now,
+        notifiedLastDay: a.lastDay,
+        routingNote: note,
+      });
+    } catch (err) {
+      out.failures.push(`anomaly ${a.id}: alert failed: ${errorLine(err)}`);
+    }
+  }
+
+  // 3. One summary per channel for what the daily cap held back.
+  for (const [channel, items] of over) {
+    out.summaries.push({ channel, ids: items.map((a) => a.id) });
+    if (dryRun) continue;
+    try {
+      const msg = renderAnomalySummary(
+        items.map((a) => ({ ...a, productName: productNameOf(config, a.productLine) })),
+        max,
+      );
+      await send({ scope: `anomaly-summary:${today.day}`, key: 'summary', channelId: channel }, msg);
+    } catch (err) {
+      out.failures.push(`summary for ${channel}: ${errorLine(err)}`);
+    }
+  }
+  logger.info('cost anomaly alerts', {
+    alerted: out.alerted.length,
+    replies: out.replies.length,
+    summarised: out.summaries.reduce((n, s) => n + s.ids.length, 0),
+    skipped: out.skipped,
+    failures: out.failures.length,
+  });
+  return out;
+}
+
+/** The route with its channel resolved; a configured channel that no longer exists falls back to review. */
+async function routeTo(
+  config: Config,
+  productLine: string | null,
+  resolve: (ref: string) => Promise<string>,
+): Promise<{ channel: string; note: string | null }> {
+  const route = routeAnomaly(config, productLine);
+  try {
+    return { channel: await resolve(route.channel), note: route.note };
+  } catch (err) {
+    if (!(err instanceof InputError) || route.channel === config.review.channel) throw err;
+    return {
+      channel: await resolve(config.review.channel),
+      note: `Channel ${route.channel} was not found, so this alert is posted in the review channel.`,
+    };
+  }
+}
+
+function detectionDays(detected: readonly DetectedAnomaly[]): Map<string, AnomalyDayFigures[]> {
+  const out = new Map<string, AnomalyDayFigures[]>();
+  for (const d of detected) {
+    out.set(
+      `${seriesKey({ productLine: d.productLine, service: d.service, currency: d.currency })}|${d.firstDay}`,
+      d.days.map((x) => ({ day: x.day, actual: x.actual, expected: x.expected, impact: x.impact })),
+    );
+  }
+  return out;
+}
