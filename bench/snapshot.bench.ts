@@ -1,0 +1,92 @@
+/**
+ * Building one month's snapshot (issue 6): an organisation of 1,000 engineers and 60 product lines
+ * with 300,000 GitHub activity events in the month (and 75,000 / 150,000 to show the growth),
+ * plus incidents, 18,600 daily cost rows and revenue (bench/snapshot-data.ts). Timed: reading the
+ * month from the database, the pure model, and the whole `ensureSnapshot` (reads, model, drift
+ * references, the write). PGlite in memory always; Postgres too when TEST_DATABASE_URL is set.
+ * Goal: under 5 s at 300,000 events on both.
+ *
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- snapshot
+ */
+import { performance } from 'node:perf_hooks';
+import { readActivity, readMonthCosts, readMonthRevenue } from '../src/db/repos/model-inputs.ts';
+import { monthBounds } from '../src/lib/dates.ts';
+import { createLogger } from '../src/lib/logger.ts';
+import { computeMonthFigures } from '../src/model/figures.ts';
+import { ensureSnapshot } from '../src/services/build-snapshot.ts';
+import { backends, createTestDb } from '../test/support/db.ts';
+import { config, configHash, MONTH, seed, TZ } from './snapshot-data.ts';
+
+const SIZES = (process.env['BENCH_SIZES'] ?? '75000,150000,300000').split(',').map(Number);
+
+interface Row {
+  backend: string;
+  events: number;
+  readMs: number;
+  modelMs: number;
+  snapshotMs: number;
+  eventsInMonth: number;
+  heapMb: number;
+}
+
+async function measure(backend: 'pglite' | 'postgres', events: number): Promise<Row> {
+  const h = await createTestDb(backend);
+  try {
+    const s0 = performance.now();
+    await seed(h.db, events);
+    console.log(`  ${backend} ${events}: seeded in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+    const { start, end } = monthBounds(MONTH, TZ);
+    const asOf = new Date('2026-11-02T08:00:00Z');
+
+    // Reads and the model apart, then the whole service (reads + model + 3 reference months + write).
+    const r0 = performance.now();
+    const activity = await readActivity(h.db, {
+      from: new Date(start.getTime() - 120 * 60_000),
+      to: end,
+      globRepos: ['acme/monorepo'],
+    });
+    const costs = await readMonthCosts(h.db, MONTH, '2026-11', 'USD', 'EffectiveCost');
+    const revenue = await readMonthRevenue(h.db, MONTH);
+    const r1 = performance.now();
+    const figures = computeMonthFigures(activity, costs.costs, revenue, config, { month: MONTH, asOf });
+    const r2 = performance.now();
+
+    globalThis.gc?.();
+    const t0 = performance.now();
+    const { snapshot } = await ensureSnapshot(
+      { db: h.db, config, configHash, now: () => asOf, logger: createLogger({ level: 'silent' }) },
+      MONTH,
+    );
+    const t1 = performance.now();
+    if (!snapshot.hasData) throw new Error('the benchmark month has no data');
+    return {
+      backend,
+      events,
+      readMs: r1 - r0,
+      modelMs: r2 - r1,
+      snapshotMs: t1 - t0,
+      eventsInMonth: figures.counts['eventsInMonth'] ?? 0,
+      heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+    };
+  } finally {
+    await h.close();
+  }
+}
+
+const rows: Row[] = [];
+for (const backend of backends()) {
+  for (const events of SIZES) rows.push(await measure(backend, events));
+}
+console.log(
+  '\n| backend | events | read month (ms) | model (ms) | ensureSnapshot (ms) | events in month | heap after (MB) |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.backend} | ${r.events.toLocaleString('en-US')} | ${r.readMs.toFixed(0)} | ${r.modelMs.toFixed(0)} | ${r.snapshotMs.toFixed(0)} | ${r.eventsInMonth.toLocaleString('en-US')} | ${r.heapMb.toFixed(0)} |`,
+  );
+}
+const worst = Math.max(...rows.filter((r) => r.events === Math.max(...SIZES)).map((r) => r.snapshotMs));
+console.log(
+  `\ngoal < 5000 ms at ${Math.max(...SIZES).toLocaleString('en-US')} events: ${worst < 5000 ? 'met' : 'NOT met'} (${worst.toFixed(0)} ms)`,
+);
