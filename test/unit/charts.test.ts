@@ -12,7 +12,9 @@ describe('charts', () => {
     const points: StageMixPoint[] = [];
     for (const group of ['Organisation', 'Checkout']) {
       for (const month of ['2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10']) {
-        STAGES.forEach((stage, i) => points.push({ month, group, stage, sharePct: 10 + i }));
+        STAGES.forEach((stage, i) => {
+          points.push({ month, group, stage, sharePct: 10 + i });
+        });
       }
     }
     const size = pngSize(await renderStageMixChart(points, 'Stage mix'));
