@@ -4,6 +4,7 @@ import {
   configuredPagerDutyServices,
   type IngestPagerDutyResult,
   ingestPagerDuty,
+  missingTokenError,
   pagerDutyTokenEnv,
 } from '../services/ingest-pagerduty.ts';
 import type { CliContext } from './context.ts';
@@ -18,12 +19,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   // Config problems first, before the database is opened.
   configuredPagerDutyServices(config);
   const tokenEnv = pagerDutyTokenEnv(config);
-  if (!ctx.env[tokenEnv]?.trim()) {
-    throw new InputError(
-      'missing_token',
-      `${tokenEnv} is not set: export a PagerDuty REST API key (read-only is enough) in ${tokenEnv}`,
-    );
-  }
+  if (!ctx.env[tokenEnv]?.trim()) throw missingTokenError(tokenEnv);
   let since: Date | undefined;
   if (values.since !== undefined) {
     const dt = DateTime.fromISO(values.since, { zone: config.timezone });

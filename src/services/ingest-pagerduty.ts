@@ -144,6 +144,14 @@ export function pagerDutyTokenEnv(config: Config): string {
   return config.sources.pagerduty?.token_env ?? 'PAGERDUTY_TOKEN';
 }
 
+export function missingTokenError(tokenEnv: string): InputError {
+  return new InputError(
+    'missing_token',
+    `${tokenEnv} is not set: export a PagerDuty REST API key (read-only is enough) in ${tokenEnv}` +
+      (tokenEnv === 'PAGERDUTY_TOKEN' ? '' : ' (named by sources.pagerduty.token_env)'),
+  );
+}
+
 export async function ingestPagerDuty(
   deps: ServiceDeps,
   opts: IngestPagerDutyOptions = {},
@@ -161,13 +169,7 @@ export async function ingestPagerDuty(
   let ownClient = false;
   if (!client) {
     const token = deps.env[tokenEnv]?.trim();
-    if (!token) {
-      throw new InputError(
-        'missing_token',
-        `${tokenEnv} is not set: export a PagerDuty REST API key (read-only is enough) in ${tokenEnv}` +
-          (tokenEnv === 'PAGERDUTY_TOKEN' ? '' : ' (named by sources.pagerduty.token_env)'),
-      );
-    }
+    if (!token) throw missingTokenError(tokenEnv);
     client = createPagerDutyClient({ token, host: deps.env['PAGERDUTY_API_HOST'] });
     ownClient = true;
   }

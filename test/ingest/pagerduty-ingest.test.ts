@@ -19,8 +19,8 @@ import { backends, createTestDb, type TestDb } from '../support/db.ts';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 
-function depsFor(db: Db, now: Date, env: Record<string, string> = {}): ServiceDeps {
-  const { config, hash } = parseConfigText(PAGERDUTY_TEST_CONFIG, 'finops.yml');
+function depsFor(db: Db, now: Date, env: Record<string, string> = {}, extraConfig = ''): ServiceDeps {
+  const { config, hash } = parseConfigText(PAGERDUTY_TEST_CONFIG + extraConfig, 'finops.yml');
   return { db, config, configHash: hash, logger: silentLogger, now: () => now, env, dataDir: '/nonexistent' };
 }
 
@@ -399,8 +399,15 @@ describe.each(backends())('PagerDuty ingestion on %s', (backend) => {
   });
 
   it('builds its own client from the env: the token variable the config names and PAGERDUTY_API_HOST', async () => {
+    const named = 'sources:\n  pagerduty: { token_env: PD_READ_KEY }\n';
+    const missing = await ingestPagerDuty(depsFor(h.db, NOW, { PAGERDUTY_TOKEN: fake.token }, named)).catch(
+      (e: unknown) => e,
+    );
+    expect((missing as Error).message).toBe(
+      'PD_READ_KEY is not set: export a PagerDuty REST API key (read-only is enough) in PD_READ_KEY (named by sources.pagerduty.token_env)',
+    );
     const r = await ingestPagerDuty(
-      depsFor(h.db, NOW, { PAGERDUTY_TOKEN: fake.token, PAGERDUTY_API_HOST: fake.host }),
+      depsFor(h.db, NOW, { PD_READ_KEY: fake.token, PAGERDUTY_API_HOST: fake.host }, named),
     );
     expect(r.stats.incidentsStored).toBe(3);
     expect(new Set(fake.requests.map((q) => q.authorization))).toEqual(
