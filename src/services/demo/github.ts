@@ -592,33 +592,35 @@ export function generateGithub(org: DemoOrg, rng: Rng): GithubRows {
       const captain = captains[week++ % captains.length] as DemoPerson;
       const s = captain.calendar.place(days.at(d, 840), 20);
       if (s === null || !within(s + 20 * MIN)) continue;
+      // The captain creates the deployment with the release tool (a person: a deploy event); the
+      // App Store workflow it triggers runs as github-actions.
       const at = s + 5 * MIN;
       const minutes = rng.int(12, 25);
       const relSha = sha();
+      looseDeploys.push({
+        repo: mobileTarget.repo,
+        creator: human(captain),
+        environment: 'app-store',
+        sha: relSha,
+        createdMs: at,
+        statuses: [
+          { state: 'in_progress', createdAt: new Date(at + MIN).toISOString() },
+          { state: 'success', createdAt: new Date(at + (minutes + 1) * MIN).toISOString() },
+        ],
+      });
       looseRuns.push({
         repo: mobileTarget.repo,
-        name: 'Deploy mobile release',
-        event: 'workflow_dispatch',
-        actor: human(captain),
+        name: 'Release to App Store',
+        event: 'deployment',
+        actor: bot(ACTIONS_BOT),
         triggering: human(captain),
         attempt: 1,
         conclusion: 'success',
         headSha: relSha,
-        createdMs: at,
-        startedMs: at + 20_000,
+        createdMs: at + 20_000,
+        startedMs: at + 40_000,
         updatedMs: at + minutes * MIN,
         billableMs: minutes * MIN,
-      });
-      looseDeploys.push({
-        repo: mobileTarget.repo,
-        creator: bot(ACTIONS_BOT),
-        environment: 'app-store',
-        sha: relSha,
-        createdMs: at + 3 * MIN,
-        statuses: [
-          { state: 'in_progress', createdAt: new Date(at + 3 * MIN + 10_000).toISOString() },
-          { state: 'success', createdAt: new Date(at + minutes * MIN).toISOString() },
-        ],
       });
     }
   }
