@@ -122,19 +122,26 @@ export function githubSettings(deps: Pick<ServiceDeps, 'config' | 'env'>): Githu
 }
 
 interface StreamCursor {
+  /** Newest sort key of the last complete listing. */
   watermark: string | null;
+  /** When that listing began (our clock). */
+  listedAt: string | null;
   pending: { top: string; after: string; floor: string } | null;
 }
 
 function parseCursor(text: string | null | undefined): StreamCursor {
-  if (!text) return { watermark: null, pending: null };
+  const empty = { watermark: null, listedAt: null, pending: null };
+  if (!text) return empty;
   try {
     const v = JSON.parse(text) as Partial<StreamCursor>;
-    return { watermark: v.watermark ?? null, pending: v.pending ?? null };
+    return { watermark: v.watermark ?? null, listedAt: v.listedAt ?? null, pending: v.pending ?? null };
   } catch {
-    return { watermark: null, pending: null };
+    return empty;
   }
 }
+
+/** Clock skew allowed between GitHub and us when deciding that a listing saw a whole second. */
+const SKEW_MS = 5 * 60_000;
 
 const ms = (iso: string) => Date.parse(iso);
 const isoMax = (a: string | null, b: string | null) =>
@@ -200,6 +207,7 @@ export async function ingestGithub(
     const write = (trx: Transaction<Database> | typeof db, c: StreamCursor, e: string | null) =>
       writeGithubCursor(trx, scope, spec.stream, { cursor: JSON.stringify(c), etag: e }, deps.now());
     let top: string | null = null;
+    const listedAt = deps.now().toISOString();
     // Walks from `after` down to `floor`; with `track`, each stored page moves `pending` in the same transaction.
     const walk = async (
       after: string | null,
@@ -219,10 +227,7 @@ export async function ingestGithub(
           if (track && !end && page.next) {
             await write(
               trx,
-              {
-                watermark: cursor.watermark,
-                pending: { top: track.top(), after: page.next, floor: track.floor },
-              },
+              { ...cursor, pending: { top: track.top(), after: page.next, floor: track.floor } },
               etag,
             );
           }
@@ -241,7 +246,7 @@ export async function ingestGithub(
       const floor = floorOf(cursor.watermark);
       await walk(null, floor, { top: () => top ?? floor, floor });
     }
-    await write(db, { watermark: isoMax(cursor.watermark, top), pending: null }, etag);
+    await write(db, { watermark: isoMax(cursor.watermark, top), listedAt, pending: null }, etag);
   }
 
   const backOff = (watermark: string | null) =>
@@ -252,6 +257,28 @@ export async function ingestGithub(
     const cursor = parseCursor(stored?.cursor);
     const probe = await probePullRequests(client, ref, stored?.etag ?? null);
     if (probe.notModified && !cursor.pending) return;
+    // The list also changes when the repository does (a push updates `base.repo.pushed_at`). When
+    // the newest PR is no newer than the watermark, and the listing that set the watermark began
+    // well after that second, no PR changed: keep the new ETag and skip the GraphQL listing.
+    const newest = (probe.data?.[0] as { updated_at?: string } | undefined)?.updated_at;
+    const { watermark, listedAt, pending } = cursor;
+    if (
+      !pending &&
+      newest &&
+      watermark &&
+      listedAt &&
+      ms(newest) <= ms(watermark) &&
+      ms(watermark) < ms(listedAt) - SKEW_MS
+    ) {
+      await writeGithubCursor(
+        db,
+        scope,
+        'pulls',
+        { cursor: stored?.cursor ?? null, etag: probe.etag },
+        deps.now(),
+      );
+      return;
+    }
     await runStream<Parameters<typeof mapPullRequest>[1], PullRequestRecord>(
       scope,
       {

@@ -332,7 +332,14 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
       closed_at: p.closedAt,
       merged_at: p.mergedAt,
       head: { ...(PR_TEMPLATE['head'] as object), ref: p.headRef },
-      base: { ...(PR_TEMPLATE['base'] as object), ref: p.baseRef },
+      base: {
+        ...(PR_TEMPLATE['base'] as Record<string, unknown>),
+        ref: p.baseRef,
+        repo: {
+          ...((PR_TEMPLATE['base'] as Record<string, unknown>)['repo'] as object),
+          pushed_at: repo.pushedAt,
+        },
+      },
     };
   }
 

@@ -77,6 +77,8 @@ export interface FakeRepo {
   owner: string;
   name: string;
   id: number;
+  /** The repository's last push: part of every PR in the REST list (`base.repo.pushed_at`). */
+  pushedAt: string;
   prs: FakePullRequest[];
   runs: FakeRun[];
   deployments: FakeDeployment[];
@@ -304,7 +306,15 @@ export function generateRepo(opts: GenerateOptions): FakeRepo {
   }
   deployments.reverse();
 
-  return { owner: opts.owner, name: opts.name, id: repoId, prs, runs, deployments };
+  return {
+    owner: opts.owner,
+    name: opts.name,
+    id: repoId,
+    pushedAt: iso(now - 30 * MIN),
+    prs,
+    runs,
+    deployments,
+  };
 }
 
 /** PRs in GitHub's `sort=updated&direction=desc` order (ties: higher number first). */

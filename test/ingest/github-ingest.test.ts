@@ -304,6 +304,28 @@ describe.each(backends())('GitHub ingestion on %s', (backend) => {
     }
   });
 
+  it('a push that changes no PR costs one probe answered 200 and no GraphQL listing', async () => {
+    const repos = freshRepos();
+    const fake = await startFakeGithub({ token: TOKEN, repos });
+    h = await createTestDb(backend);
+    try {
+      const deps = makeDeps(h.db, config, fake.apiUrl, captureLogger().logger);
+      await ingestGithub(deps, opts());
+      const before = await dumpGithub(h.db, { etags: false });
+      (repos[0] as FakeRepo).pushedAt = '2026-11-20T12:05:00Z';
+      fake.reset();
+      const s = await ingestGithub(deps, opts());
+      expect(s).toMatchObject({ prs: 0, requests: 6, notModified: 5 });
+      expect(fake.requests.filter((r) => r.operation !== null)).toEqual([]);
+      expect(await dumpGithub(h.db, { etags: false })).toEqual(before);
+      // The new ETag was kept: the next run is all 304s again.
+      fake.reset();
+      expect(await ingestGithub(deps, opts())).toMatchObject({ requests: 6, notModified: 6 });
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('an update re-reads only what changed since the cursor', async () => {
     const repos = freshRepos();
     const fake = await startFakeGithub({ token: TOKEN, repos });

@@ -78,7 +78,10 @@ export function makeDeps(
   };
 }
 
-/** Every GitHub row, sorted, without fetch bookkeeping: two databases with equal dumps hold the same data. */
+/**
+ * Every GitHub row, sorted, without fetch bookkeeping: two databases with equal dumps hold the same
+ * data. `etags: false` also leaves out ETags and listing times (they differ between fake instances).
+ */
 export async function dumpGithub(db: Db, opts: { etags?: boolean } = {}): Promise<Record<string, unknown[]>> {
   const strip = <T extends Record<string, unknown>>(rows: T[], drop: string[] = []) =>
     rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k))));
@@ -108,6 +111,11 @@ export async function dumpGithub(db: Db, opts: { etags?: boolean } = {}): Promis
         .orderBy('stream')
         .execute(),
       opts.etags === false ? ['updatedAt', 'etag'] : ['updatedAt'],
-    ),
+    ).map((c) => {
+      // Without ETags, the listing time goes too: both say when and from where, not what was stored.
+      if (opts.etags !== false || typeof c['cursor'] !== 'string') return c;
+      const { listedAt: _t, ...rest } = JSON.parse(c['cursor']) as Record<string, unknown>;
+      return { ...c, cursor: rest };
+    }),
   };
 }
