@@ -111,7 +111,7 @@ export function signed(v: number, decimals = 1): string {
   return `${r > 0 ? '+' : '−'}${Math.abs(r).toFixed(decimals)}`;
 }
 
-const pct = (v: number) => `${round1(v).toFixed(1)}%`;
+export const pct = (v: number): string => `${round1(v).toFixed(1)}%`;
 
 /**
  * "margin fell 3.1 pts: review labour +1.8, AI +1.6, cloud −0.3". Each driver is shown as the
@@ -132,7 +132,7 @@ export function driftSentence(drift: Drift, top = 3): string | null {
   return parts.length > 0 ? `${head}: ${parts.join(', ')}` : head;
 }
 
-function stageMixLine(share: StageRecord, drift: Drift, trailing: Drift | null): string[] {
+export function stageMixLine(share: StageRecord, drift: Drift, trailing: Drift | null): string[] {
   return STAGES.map((s) => {
     const d = drift.stageSharePp[s];
     const t = trailing?.stageSharePp[s];

@@ -63,7 +63,7 @@ export function orgSummaryOf(
  * snapshots where there are any, otherwise computed from the raw tables (not stored). `null` for
  * a month with no data at all.
  */
-async function priorMonths(
+export async function priorMonths(
   deps: ReviewDeps,
   month: string,
   count: number,

@@ -69,9 +69,9 @@ describe('the Slack app over HTTP, against the fake Slack', () => {
   });
 
   it('says "not available yet" for a subcommand whose capability is not built', async () => {
-    const { responseUrl } = await t.slack.slashCommand({ text: 'sync github', userId: 'U0ADMIN001' });
+    const { responseUrl } = await t.slack.slashCommand({ text: 'actions mine', userId: 'U0ADMIN001' });
     const answer = await answerTo(responseUrl);
-    expect(answer.text).toBe('/finops sync is not available yet in this version of finops-review.');
+    expect(answer.text).toBe('/finops actions is not available yet in this version of finops-review.');
   });
 
   describe('request verification', () => {
