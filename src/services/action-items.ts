@@ -11,7 +11,7 @@
  * Slack is reached only through the Messenger port.
  */
 import type { ReviewActionItem } from '../blocks/review.ts';
-import { getAnomaly } from '../db/repos/anomalies.ts';
+import { type Anomaly, getAnomaly, listAnomalies } from '../db/repos/anomalies.ts';
 import {
   type ActionEvent,
   type ActionItem,
@@ -593,4 +593,44 @@ export async function actionItemKpis(
     deps.config.teams.map((t) => t.id),
   );
   return { ...kpis, month: opts.month ?? null, today };
+}
+
+// ── the modal's choices ──────────────────────────────────────────────────────
+
+/** Anomalies offered in the modal (a select holds at most 100 options). */
+export const MODAL_ANOMALIES_MAX = 100;
+
+export interface ActionModalChoices {
+  products: Array<{ id: string; name: string }>;
+  anomalies: Array<{ id: number; label: string }>;
+}
+
+function anomalyLabel(deps: Pick<ServiceDeps, 'config'>, a: Anomaly): string {
+  const pl = deps.config.product_lines.find((p) => p.id === a.productLine);
+  return `#${a.id} ${pl?.name ?? a.productLine ?? 'Unallocated'} · ${a.service} since ${a.firstDay}`;
+}
+
+/**
+ * The product lines (config order) and the anomalies one may link: the open and acknowledged ones
+ * of the product line (all of them without one), most recent first, and always the prefilled one.
+ */
+export async function actionModalChoices(
+  deps: Pick<ServiceDeps, 'db' | 'config'>,
+  prefill: { productLine?: string | null | undefined; anomalyId?: number | null | undefined },
+): Promise<ActionModalChoices> {
+  const products = deps.config.product_lines.map((p) => ({ id: p.id, name: p.name ?? p.id }));
+  const open = await listAnomalies(deps.db, {
+    kind: 'cost',
+    statuses: ['open', 'acknowledged'],
+    ...(prefill.productLine ? { productLine: prefill.productLine } : {}),
+  });
+  let list = open;
+  if (prefill.anomalyId && !list.some((a) => a.id === prefill.anomalyId)) {
+    const a = await getAnomaly(deps.db, prefill.anomalyId);
+    if (a) list = [a, ...list];
+  }
+  return {
+    products,
+    anomalies: list.slice(0, MODAL_ANOMALIES_MAX).map((a) => ({ id: a.id, label: anomalyLabel(deps, a) })),
+  };
 }

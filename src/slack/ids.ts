@@ -20,6 +20,8 @@ export const ACTION_IDS = {
   anomalyExpected: 'anomaly_expected',
   anomalyResolve: 'anomaly_resolve',
   anomalyToAction: 'anomaly_to_action',
+  /** Pages of `/finops actions` (value = JSON {f: filter, p: product, o: offset}). */
+  actionItemsPage: 'action_items_page',
   /** Paging through long lists (value = next offset). */
   pageNext: 'finops_page_next',
   pagePrevious: 'finops_page_previous',
@@ -62,6 +64,35 @@ export const BLOCK_IDS = {
 
 /** action_id of the element inside each input block (one per block, so one name suffices). */
 export const INPUT_ACTION_ID = 'value';
+
+/** The action log's ids, as the renderers in blocks/action-items.ts take them. */
+export const ACTION_ITEM_UI = {
+  buttons: {
+    done: ACTION_IDS.actionItemDone,
+    reopen: ACTION_IDS.actionItemReopen,
+    snooze: ACTION_IDS.actionItemSnooze,
+    reassign: ACTION_IDS.actionItemReassign,
+    note: ACTION_IDS.actionItemNote,
+    page: ACTION_IDS.actionItemsPage,
+  },
+  callbacks: {
+    create: CALLBACK_IDS.actionItemModal,
+    snooze: CALLBACK_IDS.actionItemSnoozeModal,
+    reassign: CALLBACK_IDS.actionItemReassignModal,
+    note: CALLBACK_IDS.actionItemNoteModal,
+  },
+  blocks: {
+    title: BLOCK_IDS.actionTitle,
+    owner: BLOCK_IDS.actionOwner,
+    due: BLOCK_IDS.actionDue,
+    product: BLOCK_IDS.actionProduct,
+    anomaly: BLOCK_IDS.actionAnomaly,
+    note: BLOCK_IDS.actionNote,
+    snoozeDue: BLOCK_IDS.snoozeDue,
+    reassignOwner: BLOCK_IDS.reassignOwner,
+  },
+  input: INPUT_ACTION_ID,
+} as const;
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 export type CallbackId = (typeof CALLBACK_IDS)[keyof typeof CALLBACK_IDS];
