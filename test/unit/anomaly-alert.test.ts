@@ -190,7 +190,9 @@ describe('renderAnomalyAlert', () => {
     expect(json).toContain('+511.30 USD (new spend)');
     expect(json).toContain('in *unallocated spend*');
     expect(json).toContain(':information_source: Team \\"payments\\" has &lt;no&gt; channel');
-    expect((msg.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
+    expect((msg.blocks[0] as unknown as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(
+      150,
+    );
   });
 
   it('renders the thread reply of new days, the over-the-cap summary and the Resolve modal', () => {
@@ -251,7 +253,7 @@ describe('renderAnomalyAlert', () => {
     });
     expect(validateMessage(msg)).toEqual([]);
     expect(msg.text).toBe('Open cost anomalies — Checkout: 2');
-    expect((msg.blocks[0] as { text: { text: string } }).text.text).toBe(
+    expect((msg.blocks[0] as unknown as { text: { text: string } }).text.text).toBe(
       '*Open cost anomalies — Checkout* (2)\n' +
         '• *Checkout · Amazon EC2* 2026-10-15 → 2026-10-16: 812.40 USD against 301.10 USD (+511.30 USD, +169.8%) — _open_ · <#C0PAYMENT1>\n' +
         '…and 1 more anomalies',
