@@ -12,7 +12,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import type { SnapshotData } from '../../src/model/types.ts';
 import { computeSnapshotData } from '../../src/services/build-snapshot.ts';
 import { demoConfig } from '../../src/services/demo/config.ts';
-import { findForeignData, readDemoSeed, seedDemo } from '../../src/services/demo/seed.ts';
+import { demoDatabaseState, findForeignData, readDemoSeed, seedDemo } from '../../src/services/demo/seed.ts';
 import { DEMO_SPIKE, DEMO_STORY } from '../../src/services/demo/story.ts';
 import { planCostAnomalies } from '../../src/services/detect-anomalies.ts';
 import { backends, createTestDb, type TestDb } from '../support/db.ts';
@@ -189,6 +189,7 @@ describe.each(backends())('the demo organisation on %s', (backend) => {
     expect(emails.map((e) => e.email)).toEqual([...configEmails, 'noc@acme.example'].sort());
 
     expect(await findForeignData(h.db)).toEqual([]);
+    expect((await demoDatabaseState(h.db)).state).toBe('demo');
     expect(await readDemoSeed(h.db)).toMatchObject({
       seed: 42,
       months: 6,
@@ -373,6 +374,7 @@ describe.each(backends())('the demo organisation on %s', (backend) => {
         );
         expect(counts.rows[0]).toEqual({ prs: 1, seeded: 0 });
 
+        expect((await demoDatabaseState(db.db)).state).toBe('data');
         const forced = await seedDemo(seedDeps(db), { seed: 1, months: 4, endMonth: END, force: true });
         expect(forced.foreignRows).toEqual([{ table: 'gh_pull_request', rows: 1 }]);
         const kept = await sql<{ real: number; snaps: number; demo: number }>`select

@@ -194,6 +194,19 @@ export async function readDemoSeed(db: Db): Promise<DemoSeedRow | null> {
   return rest;
 }
 
+export interface DemoDatabaseState {
+  /** `empty`: nothing ingested, no demo; `demo`: only the demo; `data`: rows that are not the demo's. */
+  state: 'empty' | 'demo' | 'data';
+  seed: DemoSeedRow | null;
+  foreign: Array<{ table: string; rows: number }>;
+}
+
+/** What the database holds, for the preview's "seed the demo if the database is empty". */
+export async function demoDatabaseState(db: Db): Promise<DemoDatabaseState> {
+  const [seed, foreign] = await Promise.all([readDemoSeed(db), findForeignData(db)]);
+  return { state: foreign.length > 0 ? 'data' : seed ? 'demo' : 'empty', seed, foreign };
+}
+
 /** Rows in the raw tables that did not come from the demo (ingested data), by table; empty when none. */
 export async function findForeignData(db: Db): Promise<Array<{ table: string; rows: number }>> {
   return foreignData(db, demoRowKeys(demoConfig().config));
