@@ -32,8 +32,9 @@ async function start(
   backend: 'pglite' | 'postgres',
   config: Partial<ConfigInput> = {},
   lines: Array<{ id: string; repo: string }> = DEFAULT_LINES,
+  sleep?: (ms: number) => Promise<void>,
 ): Promise<TestApp> {
-  t = await startTestApp({ backend, config, now: () => AT });
+  t = await startTestApp({ backend, config, now: () => AT, ...(sleep ? { gateway: { sleep } } : {}) });
   await seedReviewMonths(t.db.db, lines, MONTHS);
   return t;
 }
@@ -195,7 +196,10 @@ describe('monthly review: Slack errors and access', () => {
   });
 
   it('retries a 429 on a reply after Retry-After and posts it once', async () => {
-    const app = await start('pglite');
+    const waits: number[] = [];
+    const app = await start('pglite', {}, DEFAULT_LINES, async (ms) => {
+      waits.push(ms);
+    });
     const queued = app.fake.waitForCount('chat.postMessage', 2).then(() => {
       app.fake.queueRateLimit('chat.postMessage', 1);
     });
@@ -205,6 +209,7 @@ describe('monthly review: Slack errors and access', () => {
     const parent = app.fake.messages(REVIEW).find((m) => m.threadTs === undefined) as FakeMessage;
     expect(inThread(app, parent.ts).filter((m) => m.via === 'chat.postMessage')).toHaveLength(2);
     expect(app.fake.callsTo('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(1);
+    expect(waits).toEqual([1000]);
   });
 
   it('keeps margin out of the thread and sends it ephemerally to finance viewers (user groups expanded)', async () => {
@@ -259,7 +264,9 @@ describe('monthly review: Slack errors and access', () => {
       expect(all).not.toContain('<https://evil');
     }
     const stageChart = [...app.fake.uploads.values()].find((u) => u.filename.startsWith('stage-mix'));
-    expect(stageChart?.altText).toMatch(/^Stacked bars.*October 2026: Organisation: authoring [\d.]+%.*…and \d+ more product lines \(in their replies\)\.$/);
+    expect(stageChart?.altText).toMatch(
+      /^Stacked bars.*October 2026: Organisation: authoring [\d.]+%.*…and \d+ more product lines \(in their replies\)\.$/,
+    );
     expect(stageChart?.altText?.length).toBeLessThanOrEqual(1000);
     expect(app.fake.messages('C0PAYMENT1')).toHaveLength(1);
   }, 60_000);
