@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0900 from './2026_11_23_0900_create_core_tables.ts';
 import * as m1100 from './2026_11_23_1100_create_shared_answer.ts';
 import * as m1110 from './2026_11_23_1110_add_job_run_lease.ts';
+import * as m1120 from './2026_11_23_1120_add_gh_workflow_run_triggering_bot.ts';
 import * as m1130 from './2026_11_23_1130_add_pd_log_entry_details.ts';
 import * as m1160 from './2026_11_23_1160_add_anomaly_triage.ts';
 import * as m1170 from './2026_11_23_1170_create_demo_seed.ts';
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_0900_create_core_tables': m0900,
   '2026_11_23_1100_create_shared_answer': m1100,
   '2026_11_23_1110_add_job_run_lease': m1110,
+  '2026_11_23_1120_add_gh_workflow_run_triggering_bot': m1120,
   '2026_11_23_1130_add_pd_log_entry_details': m1130,
   '2026_11_23_1160_add_anomaly_triage': m1160,
   '2026_11_23_1170_create_demo_seed': m1170,

@@ -90,7 +90,10 @@ export interface GhWorkflowRunTable {
   event: string | null;
   actorLogin: string | null;
   triggeringActorLogin: string | null;
+  /** Describes `actorLogin` (who triggered the first attempt). */
   actorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Describes `triggeringActorLogin` (who started the latest attempt; migration 1120). */
+  triggeringActorIsBot: ColumnType<boolean, boolean | undefined, boolean>;
   runAttempt: number;
   status: string | null;
   conclusion: string | null;

@@ -348,7 +348,12 @@ export async function ingestGithub(
         store: async (trx, rows) => {
           await storeWorkflowRuns(trx, rows);
           counts.workflowRuns += rows.length;
-          seen(rows.map((r) => ({ login: r.triggeringActorLogin ?? null, isBot: r.actorIsBot ?? false })));
+          seen(
+            rows.map((r) => ({
+              login: r.triggeringActorLogin ?? null,
+              isBot: r.triggeringActorIsBot ?? false,
+            })),
+          );
         },
       },
       cursor,

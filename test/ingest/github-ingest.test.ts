@@ -179,6 +179,7 @@ describe.each(backends())('GitHub ingestion on %s', (backend) => {
         actorLogin: rerun?.actor.login,
         triggeringActorLogin: rerun?.triggeringActor.login,
         actorIsBot: false,
+        triggeringActorIsBot: false,
         runAttempt: rerun?.runAttempt,
         status: rerun?.status,
         conclusion: rerun?.conclusion,

@@ -244,7 +244,7 @@ describe('mapping GitHub payloads to rows', () => {
     ]);
   });
 
-  it('maps a re-run workflow run: actor started the run, triggering actor the latest attempt', () => {
+  it('maps a re-run workflow run: actor started the run, triggering actor the latest attempt, each with its bot flag', () => {
     const row = mapWorkflowRun(
       'acme/api',
       {
@@ -270,7 +270,8 @@ describe('mapping GitHub payloads to rows', () => {
       event: 'push',
       actorLogin: 'dependabot[bot]',
       triggeringActorLogin: 'grace',
-      actorIsBot: false,
+      actorIsBot: true,
+      triggeringActorIsBot: false,
       runAttempt: 2,
       status: 'completed',
       conclusion: 'success',
@@ -294,6 +295,7 @@ describe('mapping GitHub payloads to rows', () => {
     expect(queued).toMatchObject({
       name: '',
       triggeringActorLogin: 'octocat',
+      triggeringActorIsBot: false,
       runAttempt: 1,
       runStartedAt: null,
       conclusion: null,

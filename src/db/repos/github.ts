@@ -141,6 +141,7 @@ export async function storeWorkflowRuns(db: Conn, rows: readonly WorkflowRunRow[
           actorLogin: eb.ref('excluded.actorLogin'),
           triggeringActorLogin: eb.ref('excluded.triggeringActorLogin'),
           actorIsBot: eb.ref('excluded.actorIsBot'),
+          triggeringActorIsBot: eb.ref('excluded.triggeringActorIsBot'),
           runAttempt: eb.ref('excluded.runAttempt'),
           status: eb.ref('excluded.status'),
           conclusion: eb.ref('excluded.conclusion'),

@@ -249,8 +249,8 @@ function uniqueBy<T>(items: T[], key: (t: T) => number): T[] {
 // ── workflow runs ─────────────────────────────────────────────────────────────
 /**
  * `actorLogin` is who triggered the run's first attempt; `triggeringActorLogin` is who started the
- * latest attempt (the person who pressed re-run when `runAttempt > 1`). `actorIsBot` describes the
- * triggering actor, the person the latest attempt's work belongs to.
+ * latest attempt (the person who pressed re-run when `runAttempt > 1`; the actor when GitHub names
+ * no triggering actor). Each has its own bot flag.
  */
 export function mapWorkflowRun(
   repo: string,
@@ -258,16 +258,16 @@ export function mapWorkflowRun(
   billableMs: number | null,
 ): WorkflowRunRow {
   const actor = restPerson(run.actor);
-  const triggering = restPerson(run.triggering_actor);
-  const who = triggering.login !== null ? triggering : actor;
+  const triggering = run.triggering_actor?.login ? restPerson(run.triggering_actor) : actor;
   return {
     id: run.id,
     repo,
     name: run.name ?? '',
     event: run.event ?? null,
     actorLogin: actor.login,
-    triggeringActorLogin: triggering.login ?? actor.login,
-    actorIsBot: who.isBot,
+    triggeringActorLogin: triggering.login,
+    actorIsBot: actor.isBot,
+    triggeringActorIsBot: triggering.isBot,
     runAttempt: run.run_attempt ?? 1,
     status: run.status ?? null,
     conclusion: run.conclusion ?? null,
