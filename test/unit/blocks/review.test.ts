@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { validateMessage } from '../../../src/blocks/limits.ts';
 import {
   driftSentence,
+  FILE_ALT_TEXT_MAX,
+  linesToSections,
+  renderMarginFollowUp,
   renderProductLineReply,
   renderReviewParent,
+  renderReviewProblems,
   renderShowback,
   type ReviewView,
+  stageMixAltText,
+  waterfallAltText,
+  waterfallSteps,
 } from '../../../src/blocks/review.ts';
 import type { Drift, ProductLineReport } from '../../../src/model/types.ts';
 
@@ -205,5 +212,110 @@ describe('product line reply', () => {
     );
     expect(validateMessage(show)).toEqual([]);
     expect(JSON.stringify(show.blocks)).toContain('more product lines');
+  });
+});
+
+describe('finance follow-up, problem report and chart text', () => {
+  const hostile = ['<!channel>', '*bold*', '&amp;', '<https://evil.example|click>', 'x'.repeat(5000)];
+  const many = Array.from({ length: 80 }, (_, i) =>
+    productLine(`pl-${i}`, `${hostile[i % hostile.length]} ${i}`),
+  );
+
+  it('gives finance viewers the margin of the organisation and each product line', () => {
+    const msg = renderMarginFollowUp(view([productLine('checkout', 'Checkout')], false));
+    expect(validateMessage(msg)).toEqual([]);
+    const all = JSON.stringify(msg.blocks);
+    expect(all).toContain(
+      '*Organisation: gross margin 41.2%* on revenue $150,000 — margin rose 1.0 pts: cloud −1.2, AI +0.2 (vs September 2026)',
+    );
+    expect(all).toContain(
+      '• *Checkout*: revenue $20,000 · gross margin 46.1% · unit cost $14.78 — margin fell 3.1 pts: review labour +1.8, AI +1.6, cloud −0.3',
+    );
+    expect(msg.text).toBe('Margin for finance viewers — October 2026: organisation gross margin 41.2%.');
+  });
+
+  it('keeps the follow-up and the problem report within limits for 80 hostile names', () => {
+    const msg = renderMarginFollowUp(view(many, false));
+    expect(validateMessage(msg)).toEqual([]);
+    const all = JSON.stringify(msg);
+    expect(all).not.toContain('<!channel>');
+    expect(all).not.toContain('<https://evil');
+    // Every product line is there, or counted in an "…and N more" line.
+    const shown = (all.match(/• \*/g) ?? []).length;
+    const more = Number(/…and (\d+) more product lines/.exec(all)?.[1] ?? 0);
+    expect(shown + more).toBe(80);
+    const problems = renderReviewProblems(
+      '2026-10',
+      many.map((p) => ({
+        what: `the reply for ${p.name}`,
+        channel: '#finops-review',
+        error: 'not_in_channel',
+      })),
+    );
+    expect(validateMessage(problems)).toEqual([]);
+    expect(JSON.stringify(problems)).not.toContain('<!channel>');
+    expect(JSON.stringify(problems.blocks)).toContain('invite it with /invite @finops');
+  });
+
+  it('packs lines into sections and says how many did not fit', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `${'y'.repeat(900)} ${i}`);
+    const blocks = linesToSections(lines, 3, 'rows');
+    expect(blocks).toHaveLength(3);
+    expect(validateMessage({ text: 't', blocks })).toEqual([]);
+    const last = (blocks[2] as { text: { text: string } }).text.text;
+    expect(last).toMatch(/…and 9\d more rows$/);
+    expect(linesToSections(['a', 'b'], 5, 'rows')).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: 'a\nb' } },
+    ]);
+  });
+
+  it('tells the stage-mix chart in words, organisation first, within the alt-text limit', () => {
+    const month = (m: string) => ({
+      month: m,
+      groups: [
+        {
+          id: 'checkout',
+          name: 'Checkout',
+          stageShare: stages(40, 20, 10, 5, 15, 10),
+          hours: 100,
+          people: 5,
+        },
+        { id: null, name: 'Organisation', stageShare: stages(50, 20, 10, 5, 10, 5), hours: 300, people: 12 },
+      ],
+    });
+    expect(stageMixAltText([month('2026-09'), month('2026-10')], 0)).toBe(
+      'Stacked bars of the share of engineering hours by stage, Sep 2026 to Oct 2026. October 2026: ' +
+        'Organisation: authoring 50.0%, review 20.0%, qa 10.0%, deploy 5.0%, incident 10.0%, rework 5.0%; ' +
+        'Checkout: authoring 40.0%, review 20.0%, qa 10.0%, deploy 5.0%, incident 15.0%, rework 10.0%.',
+    );
+    const wide = {
+      month: '2026-10',
+      groups: many.map((p) => ({ id: p.id, name: p.name, stageShare: p.stageShare, hours: 1, people: 5 })),
+    };
+    const alt = stageMixAltText([wide], 3);
+    expect(alt.length).toBeLessThanOrEqual(FILE_ALT_TEXT_MAX);
+    expect(alt).toMatch(/…and \d+ more product lines \(in their replies\)\.$/);
+    expect(stageMixAltText([], 0)).toBe('Stage mix chart: no engineering hours in these months.');
+  });
+
+  it('tells the waterfall in words and gives its bars as contributions to margin', () => {
+    const drift = productLine('c', 'C').drift;
+    expect(waterfallAltText('2026-10', '2026-09', 49.2, 46.1, drift)).toBe(
+      'Margin waterfall: organisation gross margin 49.2% in September 2026, 46.1% in October 2026; ' +
+        'margin fell 3.1 pts: review labour +1.8, AI +1.6, cloud −0.3 (each cost as a share of revenue, + pushed margin down).',
+    );
+    expect(waterfallSteps(drift)).toEqual([
+      { label: 'cloud', valuePp: 0.3 },
+      { label: 'AI', valuePp: -1.6 },
+      { label: 'review labour', valuePp: -1.8 },
+    ]);
+  });
+
+  it('hides the organisation’s stage mix when fewer than 3 people had hours', () => {
+    const v = view([], true);
+    const msg = renderReviewParent({ ...v, org: { ...v.org, people: 2 } });
+    const all = JSON.stringify(msg.blocks);
+    expect(all).not.toContain('authoring 40.0%');
+    expect(all).toContain('fewer than 3 people');
   });
 });
