@@ -80,7 +80,7 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])(
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toContain(
-        'monthly-review 2026-10: succeeded (attempt 1): review of 2026-10: 4 posted',
+        'monthly-review 2026-10: succeeded (attempt 1): review of 2026-10: 5 posted',
       );
       const parent = fake.messages('C0REVIEW01').find((m) => m.threadTs === undefined);
       expect(parent?.text).toContain('FinOps review — October 2026');
