@@ -367,7 +367,7 @@ describe.each(backends())('the demo organisation on %s', (backend) => {
         const refused = await seedDemo(seedDeps(db), { seed: 1, months: 4, endMonth: END }).catch((e) => e);
         expect(refused).toBeInstanceOf(FinopsError);
         expect(refused).toMatchObject({ code: 'demo_over_real_data', kind: 'input' });
-        expect((refused as Error).message).toContain('gh_pull_request: 1 rows');
+        expect((refused as Error).message).toContain('gh_pull_request: 1 rows, snapshot: 1 rows');
         const counts = await sql<{ prs: number; seeded: number }>`select
         (select count(*) from gh_pull_request) as prs, (select count(*) from demo_seed) as seeded`.execute(
           db.db,
@@ -376,13 +376,40 @@ describe.each(backends())('the demo organisation on %s', (backend) => {
 
         expect((await demoDatabaseState(db.db)).state).toBe('data');
         const forced = await seedDemo(seedDeps(db), { seed: 1, months: 4, endMonth: END, force: true });
-        expect(forced.foreignRows).toEqual([{ table: 'gh_pull_request', rows: 1 }]);
+        expect(forced.foreignRows).toEqual([
+          { table: 'gh_pull_request', rows: 1 },
+          { table: 'snapshot', rows: 1 },
+        ]);
         const kept = await sql<{ real: number; snaps: number; demo: number }>`select
         (select count(*) from gh_pull_request where repo = 'realco/api') as real,
         (select count(*) from snapshot) as snaps,
         (select count(*) from gh_pull_request where repo <> 'realco/api') as demo`.execute(db.db);
         expect(kept.rows[0]).toMatchObject({ real: 1, snaps: 1 });
         expect(kept.rows[0]?.demo).toBeGreaterThan(500);
+      } finally {
+        await db.close();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    "counts snapshots and action items of a database never seeded as somebody else's work",
+    async () => {
+      const db = await createTestDb(backend);
+      try {
+        await db.db
+          .insertInto('actionItem')
+          .values({ title: 'Rightsize search', ownerId: 'U1', creatorId: 'U2', dueDate: '2026-12-01' })
+          .execute();
+        const refused = await seedDemo(seedDeps(db), { seed: 1, months: 4, endMonth: END }).catch((e) => e);
+        expect(refused).toMatchObject({ code: 'demo_over_real_data' });
+        expect((refused as Error).message).toContain('action_item: 1 rows');
+        expect(await demoDatabaseState(db.db)).toEqual({
+          state: 'data',
+          seed: null,
+          foreign: [{ table: 'action_item', rows: 1 }],
+        });
       } finally {
         await db.close();
       }

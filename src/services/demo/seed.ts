@@ -55,7 +55,10 @@ export interface SeedDemoResult {
   foreignRows: Array<{ table: string; rows: number }>;
 }
 
-/** Tables computed from the raw data: stale once the demo is replaced, cleared with it (demo-only databases). */
+/**
+ * Tables computed from the raw data (and the action log kept on them): stale once the demo is
+ * replaced, so cleared with it when the database holds only an earlier demo.
+ */
 const DERIVED_TABLES = [
   'action_event',
   'action_item',
@@ -84,7 +87,10 @@ export async function seedDemo(
   return deps.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${SEED_LOCK})`.execute(trx);
     const keys = demoRowKeys(data.org.config);
-    const foreign = await foreignData(trx, keys);
+    // Snapshots, anomalies, action items… come from an earlier demo only if there was one;
+    // otherwise they are somebody's work and count as data that is not the demo's.
+    const seededBefore = (await readDemoSeed(trx)) !== null;
+    const foreign = [...(await foreignData(trx, keys)), ...(seededBefore ? [] : await derivedData(trx))];
     if (foreign.length > 0 && !opts.force) {
       throw new InputError(
         'demo_over_real_data',
@@ -96,7 +102,7 @@ export async function seedDemo(
     }
 
     t = performance.now();
-    const replacedRows = await clearDemo(trx, keys, foreign.length === 0);
+    const replacedRows = await clearDemo(trx, keys, seededBefore && foreign.length === 0);
     report({ step: 'clear', what: 'previous demo removed', rows: replacedRows, ms: performance.now() - t });
 
     const tables: SeedDemoResult['tables'] = [];
@@ -201,9 +207,13 @@ export interface DemoDatabaseState {
   foreign: Array<{ table: string; rows: number }>;
 }
 
-/** What the database holds, for the preview's "seed the demo if the database is empty". */
+/**
+ * What the database holds, for the preview's "seed the demo if the database is empty": `data`
+ * exactly when `seedDemo` would refuse without `force`.
+ */
 export async function demoDatabaseState(db: Db): Promise<DemoDatabaseState> {
-  const [seed, foreign] = await Promise.all([readDemoSeed(db), findForeignData(db)]);
+  const seed = await readDemoSeed(db);
+  const foreign = [...(await findForeignData(db)), ...(seed ? [] : await derivedData(db))];
   return { state: foreign.length > 0 ? 'data' : seed ? 'demo' : 'empty', seed, foreign };
 }
 
@@ -294,7 +304,17 @@ async function foreignData(db: Executor, keys: DemoRowKeys): Promise<Array<{ tab
   return out;
 }
 
-/** Deletes the previous demo's rows (and, in a demo-only database, what was computed from them). */
+async function derivedData(db: Executor): Promise<Array<{ table: string; rows: number }>> {
+  const out: Array<{ table: string; rows: number }> = [];
+  for (const table of DERIVED_TABLES) {
+    const r = await sql<{ c: number }>`select count(*) as c from ${sql.table(table)}`.execute(db);
+    const rows = Number(r.rows[0]?.c ?? 0);
+    if (rows > 0) out.push({ table, rows });
+  }
+  return out;
+}
+
+/** Deletes the previous demo's rows (and, in a database that holds only the demo, what was computed from them). */
 async function clearDemo(db: Executor, keys: DemoRowKeys, demoOnly: boolean): Promise<number> {
   let removed = 0;
   const del = async (query: RawBuilder<unknown>) => {
