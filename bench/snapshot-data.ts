@@ -86,6 +86,10 @@ export async function seed(db: Db, events: number): Promise<void> {
   const span = end.getTime() - t0;
   const at = (ms: number) => new Date(Math.min(end.getTime() - 1, Math.max(t0, ms))).toISOString();
   const login = (i: number) => `eng${i % ENGINEERS}`;
+  const TEAM = Math.floor(ENGINEERS / LINES);
+  /** Another engineer of the same team. */
+  const teammate = (e: number) =>
+    (e % LINES) + LINES * ((Math.floor(e / LINES) + 1 + Math.floor(rand() * (TEAM - 1))) % TEAM);
   const repoOf = (p: number) => {
     const l = p % LINES;
     return p % 10 === 0 ? 'acme/monorepo' : `acme/repo-${l}-${p % REPOS_PER_LINE}`;
@@ -112,7 +116,8 @@ export async function seed(db: Db, events: number): Promise<void> {
     files: [] as string[],
   };
   for (let p = 0; p < nPr; p++) {
-    const a = Math.floor(rand() * ENGINEERS);
+    // Engineers work mostly on their own team's product line (engineer e is on line e mod 60).
+    const a = (p % LINES) + LINES * Math.floor(rand() * TEAM);
     const ms = t0 + rand() * span;
     prAuthor.push(a);
     prAt.push(ms);
@@ -166,7 +171,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     c.repo.push(repoOf(p));
     c.pr.push(p);
     c.sha.push(sha);
-    c.author.push(login(i % 11 === 0 ? prAuthor[p]! + 1 : prAuthor[p]!));
+    c.author.push(login(i % 11 === 0 ? teammate(prAuthor[p]!) : prAuthor[p]!));
     c.at.push(at(dup ? prAt[p]! : ms));
     c.parents.push(i % 50 === 0 ? 2 : 1);
   }
@@ -201,7 +206,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     r.id.push(i + 1);
     r.repo.push(repoOf(p));
     r.pr.push(p);
-    r.author.push(login(prAuthor[p]! + 1 + Math.floor(rand() * 20)));
+    r.author.push(login(rand() < 0.1 ? Math.floor(rand() * ENGINEERS) : teammate(prAuthor[p]!)));
     r.state.push('APPROVED');
     r.at.push(at(prAt[p]! + rand() * 2 * 86_400_000));
   }
@@ -226,7 +231,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     m.id.push(i + 1);
     m.repo.push(repoOf(p));
     m.pr.push(p);
-    m.author.push(login(rand() < 0.4 ? prAuthor[p]! : prAuthor[p]! + 1 + Math.floor(rand() * 20)));
+    m.author.push(login(rand() < 0.4 ? prAuthor[p]! : teammate(prAuthor[p]!)));
     m.at.push(at(prAt[p]! + rand() * 2 * 86_400_000));
   }
   await insertColumns(db, 'gh_review_comment', {
@@ -282,7 +287,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     const p = Math.floor(rand() * nPr);
     d.id.push(i + 1);
     d.repo.push(repoOf(p));
-    d.creator.push(login(prAuthor[p]!));
+    d.creator.push(login(teammate(prAuthor[p]!)));
     d.at.push(at(prAt[p]! + rand() * 4 * 86_400_000));
   }
   await insertColumns(db, 'gh_deployment', {
@@ -320,8 +325,8 @@ export async function seed(db: Db, events: number): Promise<void> {
   };
   for (let i = 0; i < nInc; i++) {
     const ms = t0 + rand() * span;
-    const u = Math.floor(rand() * ENGINEERS);
-    const u2 = (u + 7) % ENGINEERS;
+    const u = (i % LINES) + LINES * Math.floor(rand() * TEAM);
+    const u2 = teammate(u);
     const dur = (0.2 + rand() * 10) * 3_600_000;
     inc.id.push(`Q${i}`);
     inc.number.push(i);

@@ -25,6 +25,7 @@ interface Row {
   readMs: number;
   modelMs: number;
   snapshotMs: number;
+  cpuMs: number;
   eventsInMonth: number;
   heapMb: number;
 }
@@ -53,11 +54,13 @@ async function measure(backend: 'pglite' | 'postgres', events: number): Promise<
 
     globalThis.gc?.();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { snapshot } = await ensureSnapshot(
       { db: h.db, config, configHash, now: () => asOf, logger: createLogger({ level: 'silent' }) },
       MONTH,
     );
     const t1 = performance.now();
+    const cpu = process.cpuUsage(c0);
     if (!snapshot.hasData) throw new Error('the benchmark month has no data');
     return {
       backend,
@@ -65,6 +68,7 @@ async function measure(backend: 'pglite' | 'postgres', events: number): Promise<
       readMs: r1 - r0,
       modelMs: r2 - r1,
       snapshotMs: t1 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       eventsInMonth: figures.counts['eventsInMonth'] ?? 0,
       heapMb: process.memoryUsage().heapUsed / 2 ** 20,
     };
@@ -83,7 +87,7 @@ console.log(
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.backend} | ${r.events.toLocaleString('en-US')} | ${r.readMs.toFixed(0)} | ${r.modelMs.toFixed(0)} | ${r.snapshotMs.toFixed(0)} | ${r.eventsInMonth.toLocaleString('en-US')} | ${r.heapMb.toFixed(0)} |`,
+    `| ${r.backend} | ${r.events.toLocaleString('en-US')} | ${r.readMs.toFixed(0)} | ${r.modelMs.toFixed(0)} | ${r.snapshotMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.eventsInMonth.toLocaleString('en-US')} | ${r.heapMb.toFixed(0)} |`,
   );
 }
 const worst = Math.max(...rows.filter((r) => r.events === Math.max(...SIZES)).map((r) => r.snapshotMs));

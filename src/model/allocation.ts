@@ -165,7 +165,20 @@ export function matchSharedCost(rules: AllocationRules, row: AllocationSubject):
   return i < 0 ? null : i;
 }
 
-export interface AllocatableCostRow extends AllocationSubject {
+/** Where a row goes, decided once per distinct subject (sub-account, service, tag values). */
+export interface AllocationVerdict {
+  /** The product line it belongs to directly, or null. */
+  directLine: string | null;
+  /** Otherwise the index of the shared-cost rule it matches, or null (unallocated). */
+  sharedRule: number | null;
+}
+
+export function allocationVerdict(rules: AllocationRules, row: AllocationSubject): AllocationVerdict {
+  const directLine = matchProductLine(rules, row);
+  return { directLine, sharedRule: directLine === null ? matchSharedCost(rules, row) : null };
+}
+
+export interface AllocatableCostRow extends AllocationVerdict {
   /** Rows of one scope (one provider's billing period) weigh each other's proportional splits. */
   scope: string;
   billingCurrency: string;
@@ -174,10 +187,15 @@ export interface AllocatableCostRow extends AllocationSubject {
   rowCount: number;
 }
 
-export type AllocatedCostRow<R extends AllocatableCostRow> = R & {
+/** A row's allocation, or one product line's part of a shared row. */
+export interface AllocatedPart<R extends AllocatableCostRow> {
+  row: R;
   productLine: string | null;
   allocation: Allocation;
-};
+  billedCost: Amount;
+  effectiveCost: Amount;
+  rowCount: number;
+}
 
 interface Totals {
   billed: bigint;
@@ -186,47 +204,48 @@ interface Totals {
 }
 
 /**
- * Allocates every row: direct rows and unallocated rows come back once, shared rows once per
- * product line that receives a non-zero part (in config order). For every scope and currency the
- * sums of billed cost, effective cost and rows are unchanged.
+ * Allocates every row: a direct or unallocated row comes back as one part, a shared row as one
+ * part per product line that receives something (in config order). For every scope and currency
+ * the sums of billed cost, effective cost and rows are unchanged.
  */
 export function allocateCostRows<R extends AllocatableCostRow>(
   rows: readonly R[],
   rules: AllocationRules,
-): Array<AllocatedCostRow<R>> {
+): Array<AllocatedPart<R>> {
   const ids = rules.productLines.map((p) => p.id);
-  const verdicts = rows.map((row) => {
-    const direct = matchProductLine(rules, row);
-    return { direct, shared: direct === null ? matchSharedCost(rules, row) : null };
-  });
-
+  const scopeOf = (row: R) => `${row.scope}\u0000${row.billingCurrency}`;
   const direct = new Map<string, Map<string, Totals>>();
-  rows.forEach((row, i) => {
-    const pl = verdicts[i]?.direct;
-    if (pl == null) return;
-    const scope = `${row.scope}\u0000${row.billingCurrency}`;
-    const byLine = direct.get(scope) ?? new Map<string, Totals>();
-    direct.set(scope, byLine);
-    const t = byLine.get(pl) ?? { billed: 0n, effective: 0n, rows: 0n };
+  for (const row of rows) {
+    if (row.directLine === null) continue;
+    const byLine = direct.get(scopeOf(row)) ?? new Map<string, Totals>();
+    direct.set(scopeOf(row), byLine);
+    const t = byLine.get(row.directLine) ?? { billed: 0n, effective: 0n, rows: 0n };
     t.billed += row.billedCost;
     t.effective += row.effectiveCost;
     t.rows += BigInt(row.rowCount);
-    byLine.set(pl, t);
-  });
+    byLine.set(row.directLine, t);
+  }
 
-  const out: Array<AllocatedCostRow<R>> = [];
-  rows.forEach((row, i) => {
-    const v = verdicts[i] as { direct: string | null; shared: number | null };
-    if (v.direct !== null) {
-      out.push({ ...row, productLine: v.direct, allocation: 'direct' });
-      return;
+  const out: Array<AllocatedPart<R>> = [];
+  const whole = (row: R, productLine: string | null, allocation: Allocation): AllocatedPart<R> => ({
+    row,
+    productLine,
+    allocation,
+    billedCost: row.billedCost,
+    effectiveCost: row.effectiveCost,
+    rowCount: row.rowCount,
+  });
+  for (const row of rows) {
+    if (row.directLine !== null) {
+      out.push(whole(row, row.directLine, 'direct'));
+      continue;
     }
-    const rule = v.shared === null ? undefined : rules.sharedCosts[v.shared];
+    const rule = row.sharedRule === null ? undefined : rules.sharedCosts[row.sharedRule];
     if (!rule || ids.length === 0) {
-      out.push({ ...row, productLine: null, allocation: 'none' });
-      return;
+      out.push(whole(row, null, 'none'));
+      continue;
     }
-    const byLine = direct.get(`${row.scope}\u0000${row.billingCurrency}`);
+    const byLine = direct.get(scopeOf(row));
     const weights = (pick: (t: Totals) => bigint) =>
       ids.map((id) => {
         if (rule.split === 'even') return 1n;
@@ -251,7 +270,7 @@ export function allocateCostRows<R extends AllocatableCostRow>(
       const c = counts[k] ?? 0n;
       if (b === 0n && e === 0n && c === 0n) return;
       out.push({
-        ...row,
+        row,
         productLine: id,
         allocation: 'shared',
         billedCost: b,
@@ -259,6 +278,6 @@ export function allocateCostRows<R extends AllocatableCostRow>(
         rowCount: Number(c),
       });
     });
-  });
+  }
   return out;
 }

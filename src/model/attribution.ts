@@ -34,6 +34,30 @@ interface RepoSpec {
   match: ((path: string) => boolean) | null;
 }
 
+/**
+ * A glob matcher that first checks the glob's literal directory prefix (cheap) and remembers
+ * answers per path: a monorepo with 60 product lines asks about the same paths again and again.
+ */
+function globMatcher(glob: string): (path: string) => boolean {
+  const full = picomatch(glob, { dot: true });
+  const base = picomatch.scan(glob).base;
+  const prefix = base === '' ? '' : `${base}/`;
+  return (path) => (prefix === '' || path.startsWith(prefix) || path === base) && full(path);
+}
+
+/** Remembers a path predicate's answers (file paths repeat across PRs). */
+export function memoPath(test: (path: string) => boolean): (path: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (path) => {
+    let hit = seen.get(path);
+    if (hit === undefined) {
+      hit = test(path);
+      seen.set(path, hit);
+    }
+    return hit;
+  };
+}
+
 const UNALLOCATED_SHARE: Share[] = [{ productLine: null, weight: 1 }];
 
 export function createAttribution(config: Config): Attribution {
@@ -44,7 +68,7 @@ export function createAttribution(config: Config): Attribution {
       const repo = (i < 0 ? entry : entry.slice(0, i)).toLowerCase();
       const glob = i < 0 ? null : entry.slice(i + 1);
       const list = specs.get(repo) ?? [];
-      list.push({ productLine: pl.id, match: glob === null ? null : picomatch(glob, { dot: true }) });
+      list.push({ productLine: pl.id, match: glob === null ? null : memoPath(globMatcher(glob)) });
       specs.set(repo, list);
     }
   }
@@ -114,5 +138,7 @@ export function testLineShare(
 }
 
 export function testPathMatcher(config: Config): (path: string) => boolean {
-  return config.model.test_paths.length > 0 ? picomatch(config.model.test_paths, { dot: true }) : () => false;
+  return config.model.test_paths.length > 0
+    ? memoPath(picomatch(config.model.test_paths, { dot: true }))
+    : () => false;
 }

@@ -2,9 +2,9 @@ import { type Config, STAGES, type Stage } from '../config/schema.ts';
 import { monthBounds } from '../lib/dates.ts';
 import { createAttribution, type Share } from './attribution.ts';
 import { createCalendar } from './calendar.ts';
-import { buildEvents, type EffortEvent } from './events.ts';
+import { buildEvents, type EffortEvent, STAGE_RANK } from './events.ts';
 import { computeResponderIntervals, type ResponderInterval } from './incident-intervals.ts';
-import { createPeopleIndex, createRateBook, type Person } from './people.ts';
+import { createPeopleIndex, createRateBook, type Person, type RateLookup } from './people.ts';
 import {
   type ActivityInput,
   type IncidentInput,
@@ -55,15 +55,22 @@ interface RateTrace {
   cost: number;
   people: Set<string>;
 }
+interface PrRef {
+  key: string;
+  repo: string;
+  number: number;
+  title: string;
+}
 interface StageTrace {
   minutes: number;
   cost: number;
   people: Set<string>;
   activities: Map<string, number>;
-  prs: Map<string, { repo: string; number: number; title: string; minutes: number }>;
-  incidents: Map<string, { id: string; number: number | null; title: string; minutes: number }>;
+  // Keyed by object identity (one PrInfo / incident / rate object each): no string keys per minute.
+  prs: Map<PrRef, number>;
+  incidents: Map<IncidentInput, number>;
   repos: Map<string, number>;
-  rates: Map<string, RateTrace>;
+  rates: Map<RateLookup, RateTrace>;
 }
 interface Bucket {
   seniorReviewMinutes: number;
@@ -94,9 +101,9 @@ export function compareEvents(
   a: Pick<EffortEvent, 'at' | 'stage' | 'key'>,
   b: Pick<EffortEvent, 'at' | 'stage' | 'key'>,
 ): number {
-  if (a.at !== b.at) return a.at - b.at;
-  if (a.stage !== b.stage) return a.stage < b.stage ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return (
+    a.at - b.at || STAGE_RANK[a.stage] - STAGE_RANK[b.stage] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  );
 }
 
 /**
@@ -111,16 +118,26 @@ export function sessionSpans(
   gapMinutes: number,
   firstEventMinutes: number,
 ): Array<[number, number]> {
+  const starts = sessionStarts(events, gapMinutes, firstEventMinutes);
+  return events.map((e, i) => [starts[i]!, e.at]);
+}
+
+/** The start of each event's span (its end is the event itself), without a tuple per event. */
+function sessionStarts(
+  events: ReadonlyArray<{ at: number }>,
+  gapMinutes: number,
+  firstEventMinutes: number,
+): Float64Array {
   const gapMs = gapMinutes * MINUTE;
   const firstMs = firstEventMinutes * MINUTE;
-  const spans: Array<[number, number]> = [];
+  const starts = new Float64Array(events.length);
   let prev = Number.NEGATIVE_INFINITY;
-  for (const e of events) {
-    if (e.at - prev <= gapMs) spans.push([prev, e.at]);
-    else spans.push([Math.max(e.at - firstMs, prev), e.at]);
-    prev = e.at;
+  for (let i = 0; i < events.length; i++) {
+    const at = events[i]!.at;
+    starts[i] = at - prev <= gapMs ? prev : Math.max(at - firstMs, prev);
+    prev = at;
   }
-  return spans;
+  return starts;
 }
 
 /** Minutes a CI run bills: GitHub's billable time when known, else the run's duration once completed. */
@@ -150,6 +167,25 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
   const bucketOf = (pl: string | null) => buckets.get(pl !== null && known.has(pl) ? pl : null)!;
   const activePeople = new Map<string, boolean>();
 
+  // Minutes and cost are gathered per person, then added to the product line's totals once per
+  // (person, product line, stage): the people counts and rate lines then cost one set insertion
+  // per person instead of one per event.
+  interface PersonStage {
+    bucket: Bucket;
+    stage: Stage;
+    minutes: number;
+    cost: number;
+    // A person's level is fixed, so one rate card usually prices all their minutes of a month:
+    // the first rate is kept inline, any other (a card changing mid-month) in `more`.
+    rate: RateLookup;
+    rateMinutes: number;
+    rateCost: number;
+    more: Map<RateLookup, { minutes: number; cost: number }> | null;
+  }
+  let scratch = new Map<StageTrace, PersonStage>();
+  let lastDay = '';
+  let lastLevel = '';
+  let lastRate: RateLookup | undefined;
   const contribute = (
     pl: string | null,
     stage: Stage,
@@ -157,57 +193,75 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     person: Person,
     day: string,
     kind: string,
-    src: {
-      pr?: { key: string; repo: string; number: number; title: string } | null;
-      incident?: IncidentInput;
-      repo?: string;
-    },
+    pr: PrRef | null,
+    incident: IncidentInput | undefined,
+    repo: string | null,
   ) => {
     if (!(minutes > 0)) return;
     const bucket = bucketOf(pl);
     const t = bucket.stages[stage];
-    const r = rateOf(day, person.level);
+    if (day !== lastDay || person.level !== lastLevel || lastRate === undefined) {
+      lastRate = rateOf(day, person.level);
+      lastDay = day;
+      lastLevel = person.level;
+    }
+    const r = lastRate;
     const cost = (minutes / 60) * r.rate;
-    t.minutes += minutes;
-    t.cost += cost;
-    t.people.add(person.key);
-    bucket.people.add(person.key);
-    activePeople.set(person.key, person.mapped);
-    if (stage === 'review' && senior.has(person.level)) bucket.seniorReviewMinutes += minutes;
+    let ps = scratch.get(t);
+    if (!ps) {
+      ps = { bucket, stage, minutes: 0, cost: 0, rate: r, rateMinutes: 0, rateCost: 0, more: null };
+      scratch.set(t, ps);
+    }
+    ps.minutes += minutes;
+    ps.cost += cost;
+    if (ps.rate === r) {
+      ps.rateMinutes += minutes;
+      ps.rateCost += cost;
+    } else {
+      ps.more ??= new Map();
+      const other = ps.more.get(r);
+      if (other) {
+        other.minutes += minutes;
+        other.cost += cost;
+      } else ps.more.set(r, { minutes, cost });
+    }
     t.activities.set(kind, (t.activities.get(kind) ?? 0) + 1);
-    if (src.pr) {
-      const hit = t.prs.get(src.pr.key);
-      if (hit) hit.minutes += minutes;
-      else t.prs.set(src.pr.key, { repo: src.pr.repo, number: src.pr.number, title: src.pr.title, minutes });
+    if (pr) t.prs.set(pr, (t.prs.get(pr) ?? 0) + minutes);
+    if (incident) t.incidents.set(incident, (t.incidents.get(incident) ?? 0) + minutes);
+    if (repo !== null) t.repos.set(repo, (t.repos.get(repo) ?? 0) + minutes);
+  };
+  const flushPerson = (person: Person) => {
+    if (scratch.size === 0) return;
+    activePeople.set(person.key, person.mapped);
+    for (const [t, ps] of scratch) {
+      t.minutes += ps.minutes;
+      t.cost += ps.cost;
+      t.people.add(person.key);
+      ps.bucket.people.add(person.key);
+      if (ps.stage === 'review' && senior.has(person.level)) ps.bucket.seniorReviewMinutes += ps.minutes;
+      const rates: Array<[RateLookup, { minutes: number; cost: number }]> = [
+        [ps.rate, { minutes: ps.rateMinutes, cost: ps.rateCost }],
+        ...(ps.more ?? []),
+      ];
+      for (const [r, v] of rates) {
+        let rt = t.rates.get(r);
+        if (!rt) {
+          rt = {
+            effectiveFrom: r.effectiveFrom,
+            level: r.level,
+            rate: r.rate,
+            minutes: 0,
+            cost: 0,
+            people: new Set(),
+          };
+          t.rates.set(r, rt);
+        }
+        rt.minutes += v.minutes;
+        rt.cost += v.cost;
+        rt.people.add(person.key);
+      }
     }
-    if (src.incident) {
-      const hit = t.incidents.get(src.incident.id);
-      if (hit) hit.minutes += minutes;
-      else
-        t.incidents.set(src.incident.id, {
-          id: src.incident.id,
-          number: src.incident.number,
-          title: src.incident.title,
-          minutes,
-        });
-    }
-    if (src.repo !== undefined) t.repos.set(src.repo, (t.repos.get(src.repo) ?? 0) + minutes);
-    const rk = `${r.effectiveFrom}|${r.level}`;
-    let rt = t.rates.get(rk);
-    if (!rt) {
-      rt = {
-        effectiveFrom: r.effectiveFrom,
-        level: r.level,
-        rate: r.rate,
-        minutes: 0,
-        cost: 0,
-        people: new Set(),
-      };
-      t.rates.set(rk, rt);
-    }
-    rt.minutes += minutes;
-    rt.cost += cost;
-    rt.people.add(person.key);
+    scratch = new Map();
   };
 
   // ── events and sessions ────────────────────────────────────────────────────────────────
@@ -260,7 +314,6 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
           if (s >= monthStart && s < monthEnd) {
             const day = calendar.dayOf(s);
             for (const iv of live) {
-              const incident = incidentById.get(iv.incidentId);
               contribute(
                 attribution.forService(iv.serviceId),
                 'incident',
@@ -268,7 +321,9 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
                 own.person,
                 day,
                 'incident',
-                incident ? { incident } : {},
+                null,
+                incidentById.get(iv.incidentId),
+                null,
               );
             }
           }
@@ -278,15 +333,20 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
     }
 
     const events = eventsByPerson.get(key);
-    if (!events) continue;
-    events.sort(compareEvents);
-    const spans = sessionSpans(events, config.model.session_gap_minutes, config.model.first_event_minutes);
+    if (!events) {
+      flushPerson(own!.person);
+      continue;
+    }
+    // compareEvents, with time and stage folded into one number.
+    events.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const starts = sessionStarts(events, config.model.session_gap_minutes, config.model.first_event_minutes);
     let j = 0;
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.at < monthStart || e.at >= monthEnd) continue;
       counts['eventsInMonth']!++;
-      const [s, t] = spans[i]!;
+      const s = starts[i]!;
+      const t = e.at;
       let overlap = 0;
       while (j < union.length && union[j]![1] <= s) j++;
       for (let k = j; k < union.length && union[k]![0] < t; k++) {
@@ -298,15 +358,35 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
       const qaShare = e.stage === 'authoring' && e.pr ? e.pr.testShare : 0;
       for (const share of e.shares) {
         const m = minutes * share.weight;
-        const src = { pr: e.pr, repo: e.repo };
         if (qaShare > 0) {
-          contribute(share.productLine, 'authoring', m * (1 - qaShare), e.person, day, e.kind, src);
-          contribute(share.productLine, 'qa', m * qaShare, e.person, day, 'qa_share', src);
+          contribute(
+            share.productLine,
+            'authoring',
+            m * (1 - qaShare),
+            e.person,
+            day,
+            e.kind,
+            e.pr,
+            undefined,
+            e.repo,
+          );
+          contribute(
+            share.productLine,
+            'qa',
+            m * qaShare,
+            e.person,
+            day,
+            'qa_share',
+            e.pr,
+            undefined,
+            e.repo,
+          );
         } else {
-          contribute(share.productLine, e.stage, m, e.person, day, e.kind, src);
+          contribute(share.productLine, e.stage, m, e.person, day, e.kind, e.pr, undefined, e.repo);
         }
       }
     }
+    flushPerson(events[0]!.person);
   }
 
   // ── CI cost: run minutes × ci_cost_per_minute, on the repo's (or the run's PR's) product lines ──
@@ -349,11 +429,12 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
   return { byProductLine, people: { total: activePeople.size, mapped }, explain, counts };
 }
 
-const byMinutesThenKey = <T extends { minutes: number }>(entries: Array<[string, T]>): T[] =>
+const top = <T>(
+  entries: Array<{ key: string; minutes: number; value: T }>,
+): Array<{ minutes: number; value: T }> =>
   entries
-    .sort((a, b) => b[1].minutes - a[1].minutes || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, EXPLAIN_TOP)
-    .map(([, v]) => v);
+    .sort((a, b) => b.minutes - a.minutes || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .slice(0, EXPLAIN_TOP);
 
 function explainStage(t: StageTrace): StageExplain {
   const activities: Record<string, number> = {};
@@ -363,20 +444,14 @@ function explainStage(t: StageTrace): StageExplain {
     laborCost: t.cost,
     people: t.people.size,
     activities,
-    topPullRequests: byMinutesThenKey([...t.prs.entries()]).map((p) => ({
-      repo: p.repo,
-      number: p.number,
-      title: p.title,
-      hours: p.minutes / 60,
-    })),
-    topIncidents: byMinutesThenKey([...t.incidents.entries()]).map((i) => ({
-      id: i.id,
-      number: i.number,
-      title: i.title,
-      hours: i.minutes / 60,
-    })),
-    topRepos: byMinutesThenKey([...t.repos.entries()].map(([k, minutes]) => [k, { repo: k, minutes }])).map(
-      (r) => ({ repo: r.repo, hours: r.minutes / 60 }),
+    topPullRequests: top([...t.prs].map(([pr, minutes]) => ({ key: pr.key, minutes, value: pr }))).map(
+      ({ minutes, value: p }) => ({ repo: p.repo, number: p.number, title: p.title, hours: minutes / 60 }),
+    ),
+    topIncidents: top([...t.incidents].map(([i, minutes]) => ({ key: i.id, minutes, value: i }))).map(
+      ({ minutes, value: i }) => ({ id: i.id, number: i.number, title: i.title, hours: minutes / 60 }),
+    ),
+    topRepos: top([...t.repos].map(([repo, minutes]) => ({ key: repo, minutes, value: repo }))).map(
+      ({ minutes, value }) => ({ repo: value, hours: minutes / 60 }),
     ),
     rates: [...t.rates.values()]
       .sort((a, b) =>

@@ -1,7 +1,7 @@
-import type { Config, Stage } from '../config/schema.ts';
+import { type Config, STAGES, type Stage } from '../config/schema.ts';
 import { type Attribution, type Share, testLineShare, testPathMatcher } from './attribution.ts';
 import { isBotLogin, type PeopleIndex, type Person } from './people.ts';
-import type { ActivityInput, PullRequestInput } from './types.ts';
+import type { ActivityInput, CommitInput, PullRequestInput } from './types.ts';
 
 /**
  * GitHub activity → events `(person, at, product line, stage)` (SPEC §4 "Events"), with the
@@ -37,7 +37,14 @@ export interface EffortEvent {
   repo: string;
   pr: PrInfo | null;
   shares: Share[];
+  /** at × 8 + the stage's rank in id order: one number orders time, then stage id. */
+  order: number;
 }
+
+/** Stage ids in id order: ties in time are read in this order (SPEC §4: "ordered by stage id"). */
+export const STAGE_RANK: Readonly<Record<Stage, number>> = Object.fromEntries(
+  [...STAGES].sort().map((s, i) => [s, i]),
+) as Record<Stage, number>;
 
 const REWORK_TITLE = /^(revert "|revert|fix|hotfix)/i;
 const DEPLOY_WORKFLOW = /deploy/i;
@@ -87,12 +94,38 @@ export function buildEvents(
     createdAt: number;
     /** First review submitted by someone other than the author (and not a bot); null if none. */
     firstReviewAt: number | null;
+    /** The repo has `owner/name:glob` entries. */
+    globRepo: boolean;
   }
-  const prs = new Map<string, PrState>();
+  // PRs by repo then number; repo names are looked up as stored first, lower-cased on a miss.
+  const byRepo = new Map<string, Map<number, PrState>>();
+  const prs = {
+    get(repo: string, n: number): PrState | undefined {
+      return (byRepo.get(repo) ?? byRepo.get(repo.toLowerCase()))?.get(n);
+    },
+    set(repo: string, n: number, pr: PrState) {
+      const lower = repo.toLowerCase();
+      let inner = byRepo.get(lower);
+      if (!inner) {
+        inner = new Map();
+        byRepo.set(lower, inner);
+      }
+      if (!byRepo.has(repo)) byRepo.set(repo, inner);
+      inner.set(n, pr);
+    },
+    *values(): Generator<PrState> {
+      const seen = new Set<Map<number, PrState>>();
+      for (const inner of byRepo.values()) {
+        if (seen.has(inner)) continue;
+        seen.add(inner);
+        yield* inner.values();
+      }
+    },
+  };
   for (const pr of input.pullRequests) {
     const key = prKey(pr.repo, pr.number);
-    if (prs.has(key)) continue;
-    prs.set(key, {
+    if (prs.get(pr.repo, pr.number)) continue;
+    prs.set(pr.repo, pr.number, {
       key,
       repo: pr.repo,
       number: pr.number,
@@ -104,12 +137,13 @@ export function buildEvents(
       rework: isReworkPr(pr, reworkLabels),
       createdAt: pr.createdAt.getTime(),
       firstReviewAt: null,
+      globRepo: attribution.hasGlobs(pr.repo),
     });
   }
   for (const r of input.reviews) {
     if (r.submittedAt === null || r.authorLogin === null || isBotLogin(r.authorLogin, r.authorIsBot))
       continue;
-    const pr = prs.get(prKey(r.repo, r.prNumber));
+    const pr = prs.get(r.repo, r.prNumber);
     if (!pr || r.authorLogin.toLowerCase() === pr.authorLower) continue;
     const at = r.submittedAt.getTime();
     if (pr.firstReviewAt === null || at < pr.firstReviewAt) pr.firstReviewAt = at;
@@ -139,6 +173,7 @@ export function buildEvents(
       repo,
       pr,
       shares: shares ?? pr?.shares ?? attribution.forRepo(repo),
+      order: at * 8 + STAGE_RANK[relabelled],
     });
   };
 
@@ -152,10 +187,12 @@ export function buildEvents(
       bump('botActivitiesExcluded');
       continue;
     }
+    const stage: Stage = pr.rework ? 'rework' : 'authoring';
     events.push({
       person: people.github(pr.authorLower),
       at: pr.createdAt,
-      stage: pr.rework ? 'rework' : 'authoring',
+      stage,
+      order: pr.createdAt * 8 + STAGE_RANK[stage],
       kind: 'pr_opened',
       key: `pr:${pr.key}`,
       repo: pr.repo,
@@ -167,37 +204,48 @@ export function buildEvents(
   // Commits: merge commits out; one commit counted once however many PRs carry it, on the
   // earliest-opened PR whose author wrote it (a commit by someone else than the PR's author is
   // not an event of that PR).
-  const bySha = new Map<string, typeof input.commits>();
+  // Grouped by sha without an array for the usual commit carried by one PR.
+  const bySha = new Map<string, CommitInput | CommitInput[]>();
   for (const c of input.commits) {
-    const list = bySha.get(c.sha);
-    if (list) list.push(c);
-    else bySha.set(c.sha, [c]);
+    const prev = bySha.get(c.sha);
+    if (prev === undefined) bySha.set(c.sha, c);
+    else if (Array.isArray(prev)) prev.push(c);
+    else bySha.set(c.sha, [prev, c]);
   }
   const shaPrs = new Map<string, PrState[]>(); // for linking CI runs and deployments in monorepos
-  for (const [sha, rows] of bySha) {
-    // The rows of one sha describe one commit; read them in a fixed order all the same.
-    rows.sort(
-      (a, b) =>
-        (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : a.prNumber - b.prNumber) ||
-        ((a.authorLogin ?? '') < (b.authorLogin ?? '')
-          ? -1
-          : (a.authorLogin ?? '') > (b.authorLogin ?? '')
-            ? 1
-            : 0),
-    );
-    const first = rows[0]!;
-    const carriers: PrState[] = [];
-    for (const c of rows) {
-      const pr = prs.get(prKey(c.repo, c.prNumber));
-      if (pr) carriers.push(pr);
+  const NONE: PrState[] = [];
+  for (const [sha, entry] of bySha) {
+    let first: CommitInput;
+    let carriers: PrState[];
+    if (Array.isArray(entry)) {
+      // The rows of one sha describe one commit; read them in a fixed order all the same.
+      entry.sort(
+        (a, b) =>
+          (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : a.prNumber - b.prNumber) ||
+          ((a.authorLogin ?? '') < (b.authorLogin ?? '')
+            ? -1
+            : (a.authorLogin ?? '') > (b.authorLogin ?? '')
+              ? 1
+              : 0),
+      );
+      first = entry[0]!;
+      carriers = [];
+      for (const c of entry) {
+        const pr = prs.get(c.repo, c.prNumber);
+        if (pr) carriers.push(pr);
+      }
+      carriers.sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      counts['duplicateCommitsExcluded']! += entry.length - 1;
+    } else {
+      first = entry;
+      const pr = prs.get(entry.repo, entry.prNumber);
+      carriers = pr ? [pr] : NONE;
     }
-    carriers.sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    shaPrs.set(sha, carriers);
+    if (carriers.some((p) => p.globRepo)) shaPrs.set(sha, carriers);
     if (first.parentCount > 1) {
       bump('mergeCommitsExcluded');
       continue;
     }
-    if (rows.length > 1) counts['duplicateCommitsExcluded']! += rows.length - 1;
     if (first.authorLogin === null) {
       bump('activitiesWithoutLogin');
       continue;
@@ -220,7 +268,7 @@ export function buildEvents(
 
   for (const r of input.reviews) {
     if (r.submittedAt === null) continue;
-    const pr = prs.get(prKey(r.repo, r.prNumber));
+    const pr = prs.get(r.repo, r.prNumber);
     if (!pr) {
       bump('activitiesWithoutPr');
       continue;
@@ -239,7 +287,7 @@ export function buildEvents(
   }
 
   for (const c of input.reviewComments) {
-    const pr = prs.get(prKey(c.repo, c.prNumber));
+    const pr = prs.get(c.repo, c.prNumber);
     if (!pr) {
       bump('activitiesWithoutPr');
       continue;

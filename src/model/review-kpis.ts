@@ -56,27 +56,3 @@ export function anomalyKpisOf(rows: readonly AnomalyTimes[], month: string): Ano
     medianHoursToResolve: median(resolve),
   };
 }
-
-export type ActionStatus = 'done' | 'open' | 'overdue';
-
-export interface ActionItemState {
-  status: 'open' | 'done';
-  dueDate: Day;
-  createdAt: Date;
-}
-
-/**
- * done / open / overdue as the review shows it: overdue = still open after its due day (`today`
- * in config.timezone); carried over = still open and raised before the reviewed month began.
- */
-export function reviewStatusOf(
-  item: ActionItemState,
-  today: Day,
-  monthStart: Date,
-): { status: ActionStatus; carriedOver: boolean } {
-  if (item.status === 'done') return { status: 'done', carriedOver: false };
-  return {
-    status: item.dueDate < today ? 'overdue' : 'open',
-    carriedOver: item.createdAt.getTime() < monthStart.getTime(),
-  };
-}

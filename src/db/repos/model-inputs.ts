@@ -34,10 +34,21 @@ export interface ActivityWindow {
 const AI_CATEGORY = 'AI and Machine Learning';
 
 /**
- * Rows come back as one JSON array of arrays per query (json_agg), instants as epoch
- * milliseconds: for the hundreds of thousands of rows of a large month this is 2–3× cheaper than
- * row-by-row results on both backends (no per-row protocol parsing, no timestamptz parsing).
+ * A large month is hundreds of thousands of rows, so each read is one aggregated value instead of
+ * row-by-row results: the high-volume activity (commits, reviews, comments, runs, deployments)
+ * as tab-separated lines (string_agg; instants as epoch milliseconds through date_part, which
+ * stays in float8), the rest (PRs with their file lists, incidents, log entries) as JSON. On
+ * PGlite, where the database shares this process, this reads a month about 2× cheaper than
+ * json_agg and 4× cheaper than row results; Postgres gains too.
  */
+async function tsvRows(db: Conn, query: RawBuilder<unknown>): Promise<string[][]> {
+  const r = await sql<{
+    t: string | null;
+  }>`select string_agg(x.r, chr(10)) as t from (${query}) as x(r)`.execute(db);
+  const t = r.rows[0]?.t;
+  return t ? t.split('\n').map((line) => line.split('\t')) : [];
+}
+
 async function jsonRows(db: Conn, query: RawBuilder<unknown>): Promise<unknown[][]> {
   const r = await sql<{
     j: unknown[][] | string | null;
@@ -46,107 +57,139 @@ async function jsonRows(db: Conn, query: RawBuilder<unknown>): Promise<unknown[]
   return typeof j === 'string' ? (JSON.parse(j) as unknown[][]) : j;
 }
 
-const ms = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
-const date = (v: unknown): Date => new Date(v as number);
-const dateOrNull = (v: unknown): Date | null => (v === null ? null : new Date(v as number));
-const str = (v: unknown) => v as string;
-const strOrNull = (v: unknown) => v as string | null;
-const num = (v: unknown) => v as number;
-const numOrNull = (v: unknown) => (v === null ? null : Number(v));
-const bool = (v: unknown) => v === true;
+/** One tab-separated line; NULL becomes '' (no login, sha or instant is ever empty). */
+const line = (...columns: string[]) =>
+  sql.raw(`concat_ws(chr(9), ${columns.map((c) => `coalesce((${c})::text, '')`).join(', ')})`);
+/** An instant as epoch milliseconds (float8: no numeric arithmetic). */
+const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000`;
+/** Free text inside a tab-separated line. */
+const oneLine = (column: string) => `translate(${column}, chr(9) || chr(10) || chr(13), '   ')`;
+const msJson = (column: string) => sql.raw(`date_part('epoch', ${column}) * 1000`);
 
-const toCommit = (x: unknown[]): CommitInput => ({
-  repo: str(x[0]),
-  prNumber: num(x[1]),
-  sha: str(x[2]),
-  authorLogin: strOrNull(x[3]),
-  authorIsBot: bool(x[4]),
-  authoredAt: date(x[5]),
-  parentCount: num(x[6]),
+const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+const dateOf = (v: string | undefined) => new Date(Number(v));
+const dateOrNull = (v: string | undefined) => (v === undefined || v === '' ? null : new Date(Number(v)));
+const numOrNull = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+
+const COMMIT_LINE = line(
+  'repo',
+  'pr_number',
+  'sha',
+  'author_login',
+  'author_is_bot::int',
+  epochMs('authored_at'),
+  'parent_count',
+);
+const toCommit = (x: string[]): CommitInput => ({
+  repo: x[0]!,
+  prNumber: Number(x[1]),
+  sha: x[2]!,
+  authorLogin: orNull(x[3]),
+  authorIsBot: x[4] === '1',
+  authoredAt: dateOf(x[5]),
+  parentCount: Number(x[6]),
 });
-const COMMIT_COLUMNS = sql`json_build_array(repo, pr_number, sha, author_login, author_is_bot, ${ms('authored_at')}, parent_count)`;
 
-const toReview = (x: unknown[]): ReviewInput => ({
-  id: num(x[0]),
-  repo: str(x[1]),
-  prNumber: num(x[2]),
-  authorLogin: strOrNull(x[3]),
-  authorIsBot: bool(x[4]),
+const REVIEW_LINE = line(
+  'id',
+  'repo',
+  'pr_number',
+  'author_login',
+  'author_is_bot::int',
+  epochMs('submitted_at'),
+);
+const toReview = (x: string[]): ReviewInput => ({
+  id: Number(x[0]),
+  repo: x[1]!,
+  prNumber: Number(x[2]),
+  authorLogin: orNull(x[3]),
+  authorIsBot: x[4] === '1',
   submittedAt: dateOrNull(x[5]),
 });
-const REVIEW_COLUMNS = sql`json_build_array(id, repo, pr_number, author_login, author_is_bot, ${ms('submitted_at')})`;
 
+const PR_COLUMNS = sql`json_build_array(repo, number, author_login, author_is_bot, title, labels, ${msJson('created_at')}, files)`;
 const toPullRequest = (x: unknown[]): PullRequestInput => ({
-  repo: str(x[0]),
-  number: num(x[1]),
-  authorLogin: strOrNull(x[2]),
-  authorIsBot: bool(x[3]),
-  title: str(x[4]),
+  repo: x[0] as string,
+  number: x[1] as number,
+  authorLogin: x[2] as string | null,
+  authorIsBot: x[3] === true,
+  title: x[4] as string,
   labels: x[5] as string[],
-  createdAt: date(x[6]),
+  createdAt: new Date(x[6] as number),
   files: x[7] as PullRequestInput['files'],
 });
-const PR_COLUMNS = sql`json_build_array(repo, number, author_login, author_is_bot, title, labels, ${ms('created_at')}, files)`;
 
 const within = (column: string, w: ActivityWindow) =>
   sql`${sql.ref(column)} >= ${w.from} and ${sql.ref(column)} < ${w.to}`;
 
 export async function readActivity(db: Conn, w: ActivityWindow): Promise<ActivityInput> {
   const [commitRows, reviewRows, commentRows, openedRows, runRows, deploymentRows] = await Promise.all([
-    jsonRows(db, sql`select ${COMMIT_COLUMNS} from gh_commit where ${within('authored_at', w)}`),
-    jsonRows(db, sql`select ${REVIEW_COLUMNS} from gh_review where ${within('submitted_at', w)}`),
-    jsonRows(
+    tsvRows(db, sql`select ${COMMIT_LINE} from gh_commit where ${within('authored_at', w)}`),
+    tsvRows(db, sql`select ${REVIEW_LINE} from gh_review where ${within('submitted_at', w)}`),
+    tsvRows(
       db,
-      sql`select json_build_array(id, repo, pr_number, author_login, author_is_bot, ${ms('created_at')})
+      sql`select ${line('id', 'repo', 'pr_number', 'author_login', 'author_is_bot::int', epochMs('created_at'))}
           from gh_review_comment where ${within('created_at', w)}`,
     ),
     jsonRows(db, sql`select ${PR_COLUMNS} from gh_pull_request where ${within('created_at', w)}`),
     // A run starts at or after it is created; re-runs start later.
-    jsonRows(
+    tsvRows(
       db,
-      sql`select json_build_array(id, repo, name, actor_login, actor_is_bot, run_attempt, head_sha,
-            ${ms('created_at')}, ${ms('run_started_at')}, ${ms('updated_at')}, status, billable_ms)
+      sql`select ${line(
+        'id',
+        'repo',
+        oneLine('name'),
+        'actor_login',
+        'actor_is_bot::int',
+        'run_attempt',
+        'head_sha',
+        epochMs('created_at'),
+        epochMs('run_started_at'),
+        epochMs('updated_at'),
+        'status',
+        'billable_ms',
+      )}
           from gh_workflow_run
           where created_at < ${w.to} and coalesce(run_started_at, created_at) >= ${w.from}
             and coalesce(run_started_at, created_at) < ${w.to}`,
     ),
-    jsonRows(
+    tsvRows(
       db,
-      sql`select json_build_array(id, repo, creator_login, creator_is_bot, sha, ${ms('created_at')})
+      sql`select ${line('id', 'repo', 'creator_login', 'creator_is_bot::int', 'sha', epochMs('created_at'))}
           from gh_deployment where ${within('created_at', w)}`,
     ),
   ]);
 
   const commits = commitRows.map(toCommit);
   const reviewComments: ReviewCommentInput[] = commentRows.map((x) => ({
-    id: num(x[0]),
-    repo: str(x[1]),
-    prNumber: num(x[2]),
-    authorLogin: strOrNull(x[3]),
-    authorIsBot: bool(x[4]),
-    createdAt: date(x[5]),
+    id: Number(x[0]),
+    repo: x[1]!,
+    prNumber: Number(x[2]),
+    authorLogin: orNull(x[3]),
+    authorIsBot: x[4] === '1',
+    createdAt: dateOf(x[5]),
   }));
   const workflowRuns: WorkflowRunInput[] = runRows.map((x) => ({
-    id: num(x[0]),
-    repo: str(x[1]),
-    name: str(x[2]),
-    actorLogin: strOrNull(x[3]),
-    actorIsBot: bool(x[4]),
-    runAttempt: num(x[5]),
-    headSha: strOrNull(x[6]),
-    createdAt: date(x[7]),
+    id: Number(x[0]),
+    repo: x[1]!,
+    name: x[2]!,
+    actorLogin: orNull(x[3]),
+    actorIsBot: x[4] === '1',
+    runAttempt: Number(x[5]),
+    headSha: orNull(x[6]),
+    createdAt: dateOf(x[7]),
     runStartedAt: dateOrNull(x[8]),
-    updatedAt: date(x[9]),
-    status: strOrNull(x[10]),
+    updatedAt: dateOf(x[9]),
+    status: orNull(x[10]),
     billableMs: numOrNull(x[11]),
   }));
   const deployments: DeploymentInput[] = deploymentRows.map((x) => ({
-    id: num(x[0]),
-    repo: str(x[1]),
-    creatorLogin: strOrNull(x[2]),
-    creatorIsBot: bool(x[3]),
-    sha: strOrNull(x[4]),
-    createdAt: date(x[5]),
+    id: Number(x[0]),
+    repo: x[1]!,
+    creatorLogin: orNull(x[2]),
+    creatorIsBot: x[3] === '1',
+    sha: orNull(x[4]),
+    createdAt: dateOf(x[5]),
   }));
 
   // Monorepo CI runs and deployments: the commits (and so the PRs) their sha belongs to.
@@ -160,9 +203,9 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
       ),
     ];
     if (shas.length > 0) {
-      const linked = await jsonRows(
+      const linked = await tsvRows(
         db,
-        sql`select ${COMMIT_COLUMNS} from gh_commit
+        sql`select ${COMMIT_LINE} from gh_commit
             where lower(repo) = any(${sql.val([...w.globRepos])}::text[]) and sha = any(${sql.val(shas)}::text[])`,
       );
       commits.push(...linked.map(toCommit));
@@ -172,6 +215,7 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
   // Every PR an event refers to, with its file list; and the reviews before the window that may
   // be a PR's first review (commits after it are review work).
   const openedPrs = openedRows.map(toPullRequest);
+  const windowReviews = reviewRows.map(toReview);
   const opened = new Set(openedPrs.map((p) => `${p.repo}\u0000${p.number}`));
   const wanted = new Map<string, [string, number]>();
   const want = (repo: string, n: number) => {
@@ -179,7 +223,7 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
     if (!opened.has(k)) wanted.set(k, [repo, n]);
   };
   for (const c of commits) want(c.repo, c.prNumber);
-  for (const r of reviewRows) want(str(r[1]), num(r[2]));
+  for (const r of windowReviews) want(r.repo, r.prNumber);
   for (const c of reviewComments) want(c.repo, c.prNumber);
   const keys = [...wanted.values()];
   const allKeys = [...keys, ...openedPrs.map((p) => [p.repo, p.number] as [string, number])];
@@ -193,49 +237,49 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
       : jsonRows(db, sql`select ${PR_COLUMNS} from gh_pull_request where ${inKeys('repo, number', keys)}`),
     allKeys.length === 0
       ? Promise.resolve([])
-      : jsonRows(
+      : tsvRows(
           db,
-          sql`select ${REVIEW_COLUMNS} from gh_review
+          sql`select ${REVIEW_LINE} from gh_review
               where ${inKeys('repo, pr_number', allKeys)} and submitted_at < ${w.from}`,
         ),
   ]);
   const pullRequests = [...openedPrs, ...olderPrs.map(toPullRequest)];
-  const reviews = [...reviewRows, ...earlierReviews].map(toReview);
+  const reviews = [...windowReviews, ...earlierReviews.map(toReview)];
 
   const incidentIds = sql`select id from pd_incident
     where created_at < ${w.to} and (resolved_at is null or resolved_at >= ${w.from})`;
   const [incidentRows, entryRows, userRows] = await Promise.all([
     jsonRows(
       db,
-      sql`select json_build_array(id, number, service_id, title, ${ms('created_at')}, ${ms('resolved_at')})
+      sql`select json_build_array(id, number, service_id, title, ${msJson('created_at')}, ${msJson('resolved_at')})
           from pd_incident where id in (${incidentIds})`,
     ),
     jsonRows(
       db,
-      sql`select json_build_array(id, incident_id, type, agent_id, agent_type, assignee_ids, unassigned_ids, ${ms('created_at')})
+      sql`select json_build_array(id, incident_id, type, agent_id, agent_type, assignee_ids, unassigned_ids, ${msJson('created_at')})
           from pd_log_entry where incident_id in (${incidentIds})`,
     ),
     jsonRows(db, sql`select json_build_array(id, email) from pd_user`),
   ]);
   const incidents: IncidentInput[] = incidentRows.map((x) => ({
-    id: str(x[0]),
-    number: numOrNull(x[1]),
-    serviceId: str(x[2]),
-    title: str(x[3]),
-    createdAt: date(x[4]),
-    resolvedAt: dateOrNull(x[5]),
+    id: x[0] as string,
+    number: x[1] as number | null,
+    serviceId: x[2] as string,
+    title: x[3] as string,
+    createdAt: new Date(x[4] as number),
+    resolvedAt: x[5] === null ? null : new Date(x[5] as number),
   }));
   const logEntries: LogEntryInput[] = entryRows.map((x) => ({
-    id: str(x[0]),
-    incidentId: str(x[1]),
-    type: str(x[2]),
-    agentId: strOrNull(x[3]),
-    agentType: strOrNull(x[4]),
+    id: x[0] as string,
+    incidentId: x[1] as string,
+    type: x[2] as string,
+    agentId: x[3] as string | null,
+    agentType: x[4] as string | null,
     assigneeIds: x[5] as string[],
     unassignedIds: x[6] as string[],
-    createdAt: date(x[7]),
+    createdAt: new Date(x[7] as number),
   }));
-  const pdUsers: PdUserInput[] = userRows.map((x) => ({ id: str(x[0]), email: strOrNull(x[1]) }));
+  const pdUsers: PdUserInput[] = userRows.map((x) => ({ id: x[0] as string, email: x[1] as string | null }));
 
   return {
     pullRequests,
