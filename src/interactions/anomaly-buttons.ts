@@ -62,6 +62,24 @@ export function registerAnomalyButtons(app: App, slack: SlackDeps): void {
   });
 }
 
+/**
+ * Re-renders an anomaly's alert where it was posted (for instance after an action item was linked
+ * to it, so the alert lists it). Never throws: a failure is logged.
+ */
+export async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
+  try {
+    const { anomaly, view } = await readAnomalyForAlert(slack.deps, anomalyId);
+    if (!anomaly.channelId || !anomaly.messageTs) return;
+    await slack.gateway.update(
+      anomaly.channelId,
+      anomaly.messageTs,
+      renderAnomalyAlert(view, ANOMALY_ALERT_ACTIONS),
+    );
+  } catch (err) {
+    slack.deps.logger.warn(`could not refresh the alert of anomaly ${anomalyId}`, { error: err });
+  }
+}
+
 function anomalyIdOf(action: ButtonAction): number {
   const id = Number(action.value);
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
