@@ -558,3 +558,27 @@ export function itemsAsText(cards: readonly ActionItemCard[], max = LIMITS.secti
     'items',
   );
 }
+
+/** The answer to a complete `/finops action add`: the item, and whether the channel was told. */
+export function renderActionItemLogged(
+  card: ActionItemCard,
+  confirmation:
+    | { state: 'posted'; channel: string }
+    | { state: 'failed'; channel: string; reason: string }
+    | null,
+): RenderedMessage {
+  const head =
+    confirmation === null
+      ? `:memo: Logged action item #${card.id}.`
+      : confirmation.state === 'posted'
+        ? `:memo: Logged action item #${card.id} and confirmed it in ${mentionChannel(confirmation.channel)}.`
+        : `:memo: Logged action item #${card.id}, but its confirmation could not be posted in ${mentionChannel(confirmation.channel)} (${escapeMrkdwn(confirmation.reason)}); it is retried each weekday morning.`;
+  const text =
+    confirmation?.state === 'failed'
+      ? `Logged action item #${card.id}; its confirmation could not be posted (${confirmation.reason}).`
+      : `Logged action item #${card.id}: ${card.title}`;
+  return {
+    text: truncateText(text, LIMITS.recommendedText),
+    blocks: [section(`${head}\n${itemLines(card)}`)],
+  };
+}

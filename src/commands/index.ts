@@ -22,6 +22,8 @@ type Loaders = { [N in CommandName]?: () => Promise<CommandModule<N>> };
 /** One line per subcommand whose capability exists; the others answer "not available yet". */
 const HANDLERS: Loaders = {
   help: () => import('./help.ts'),
+  actions: () => import('./actions.ts'),
+  'action-add': () => import('./action-add.ts'),
   margin: () => import('./margin.ts'),
   stages: () => import('./stages.ts'),
   kpis: () => import('./kpis.ts'),

@@ -1,3 +1,5 @@
+import { actionDigestJob } from './action-digest.ts';
+import { actionRemindersJob } from './action-reminders.ts';
 import { detectAnomaliesJob } from './detect-anomalies.ts';
 import { ingestFocusJob } from './ingest-focus.ts';
 import { ingestGithubJob } from './ingest-github.ts';
@@ -14,4 +16,6 @@ export const JOBS: JobDefinition[] = [
   detectAnomaliesJob,
   ingestFocusJob,
   monthlyReviewJob,
+  actionRemindersJob,
+  actionDigestJob,
 ];

@@ -634,3 +634,23 @@ export async function actionModalChoices(
     anomalies: list.slice(0, MODAL_ANOMALIES_MAX).map((a) => ({ id: a.id, label: anomalyLabel(deps, a) })),
   };
 }
+
+/** What "Create action item" on an anomaly alert prefills: its product line, the link, a title. */
+export async function prefillFromAnomaly(
+  deps: Pick<ServiceDeps, 'db' | 'config'>,
+  anomalyId: number,
+): Promise<{ draft: ActionItemDraft; label: string } | null> {
+  const a =
+    Number.isSafeInteger(anomalyId) && anomalyId > 0 ? await getAnomaly(deps.db, anomalyId) : undefined;
+  if (!a) return null;
+  const pl = deps.config.product_lines.find((p) => p.id === a.productLine);
+  const title = `Find the cause of the ${a.service} cost increase since ${a.firstDay}`;
+  return {
+    draft: {
+      title: title.slice(0, ACTION_TITLE_MAX_LENGTH),
+      productLine: pl ? pl.id : null,
+      anomalyId: a.id,
+    },
+    label: anomalyLabel(deps, a),
+  };
+}
