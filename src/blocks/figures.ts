@@ -191,7 +191,16 @@ export interface KpisView {
   hasData: boolean;
   coverage: { costAllocatedPct: number; hoursAllocatedPct: number; peopleMappedPct: number };
   anomalies: AnomalyKpis;
-  actions: { total: number; done: number; open: number; overdue: number };
+  /** The action log: items raised in the month (completion, days to close), overdue as of today. */
+  actions: ActionKpiLine & { teams: Array<ActionKpiLine & { name: string }> };
+}
+
+export interface ActionKpiLine {
+  items: number;
+  done: number;
+  completionRatePct: number | null;
+  medianDaysToClose: number | null;
+  overdue: number;
 }
 
 /** `/finops kpis`: allocation coverage, anomaly timings and the action log of the last closed month. */
@@ -200,7 +209,8 @@ export function renderKpisAnswer(v: KpisView): RenderedMessage {
   const hrs = (x: number | null) => (x === null ? '—' : `${round1(x).toFixed(1)} h`);
   const k = v.anomalies;
   const a = v.actions;
-  const completion = a.total > 0 ? pct((a.done / a.total) * 100) : '—';
+  const actionLine = (x: ActionKpiLine) =>
+    `${x.done} done of ${x.items} raised (completion ${x.completionRatePct === null ? '—' : pct(x.completionRatePct)}) · median ${x.medianDaysToClose === null ? '—' : `${x.medianDaysToClose.toFixed(1)} days`} to close · ${x.overdue} overdue now`;
   const coverage = v.hasData
     ? `*Allocation coverage:* cost ${pct(v.coverage.costAllocatedPct)} · hours ${pct(v.coverage.hoursAllocatedPct)} · people ${pct(v.coverage.peopleMappedPct)}`
     : `*Allocation coverage:* nothing was ingested for ${v.month}.`;
@@ -211,11 +221,18 @@ export function renderKpisAnswer(v: KpisView): RenderedMessage {
       `*Anomalies:* ${k.count} began this month · median time to detect ${hrs(k.medianHoursToDetect)}, to acknowledge ${hrs(k.medianHoursToAcknowledge)}, to resolve ${hrs(k.medianHoursToResolve)}`,
     ),
     section(
-      `*Action items:* ${a.done} done of ${a.total} (completion ${completion}) · ${a.open} open · ${a.overdue} overdue`,
+      joinLinesWithin(
+        [
+          `*Action items raised in ${monthName(v.month)}:* ${actionLine(a)}`,
+          ...(a.teams.length > 1 ? a.teams.map((t) => `• ${escapeMrkdwn(t.name)}: ${actionLine(t)}`) : []),
+        ],
+        LIMITS.sectionText,
+        'teams',
+      ),
     ),
     context(['Detect: end of the charge day to the alert. Acknowledge and resolve: from the alert.']),
   ];
-  const text = `${title}: ${k.count} anomalies, ${a.done} of ${a.total} action items done.`;
+  const text = `${title}: ${k.count} anomalies, ${a.done} of ${a.items} action items done.`;
   return { text, blocks };
 }
 

@@ -6,9 +6,10 @@
 import type { FiguresScope, FiguresView, KpisView } from '../blocks/figures.ts';
 import { InputError } from '../lib/errors.ts';
 import { lastClosedMonth, monthOf } from '../lib/dates.ts';
+import { actionItemKpis } from './action-items.ts';
 import { ensureSnapshot } from './build-snapshot.ts';
 import type { ServiceDeps } from './deps.ts';
-import { orgSummaryOf, priorMonths, readAnomalyKpis, readReviewActionItems } from './review-view.ts';
+import { orgSummaryOf, priorMonths, readAnomalyKpis } from './review-view.ts';
 
 export interface FiguresRequest {
   /** `YYYY-MM`; default: the last closed month. */
@@ -80,17 +81,21 @@ export async function readFigures(deps: ServiceDeps, req: FiguresRequest): Promi
 export async function readKpis(deps: ServiceDeps, monthArg?: string): Promise<KpisView> {
   const month = resolveMonth(deps, monthArg);
   const now = deps.now();
-  const [{ snapshot }, anomalies, items] = await Promise.all([
+  const [{ snapshot }, anomalies, actions] = await Promise.all([
     ensureSnapshot(deps, month),
     readAnomalyKpis(deps, month),
-    readReviewActionItems(deps, month, now),
+    actionItemKpis(deps, { now, month }),
   ]);
-  const count = (s: string) => items.filter((i) => i.status === s).length;
+  const teamName = (id: string | null) =>
+    id === null ? 'no product line' : (deps.config.teams.find((t) => t.id === id)?.name ?? id);
   return {
     month,
     hasData: snapshot.hasData,
     coverage: snapshot.coverage,
     anomalies,
-    actions: { total: items.length, done: count('done'), open: count('open'), overdue: count('overdue') },
+    actions: {
+      ...actions.total,
+      teams: actions.teams.map((t) => ({ ...t, name: teamName(t.team) })),
+    },
   };
 }

@@ -11,13 +11,13 @@ import type {
   ReviewView,
   StageMixMonth,
 } from '../blocks/review.ts';
-import { listActionItemsForReview, listAnomalyTimes } from '../db/repos/review-inputs.ts';
 import { readSnapshots } from '../db/repos/snapshots.ts';
-import { addDays, addMonths, dayOf, monthBounds } from '../lib/dates.ts';
+import { addMonths } from '../lib/dates.ts';
 import { allInCostOf, computeDrift, grossMarginPctOf, stageShareOf } from '../model/margin.ts';
 import { hoursOf, labourOf, type OrganisationInput, organisationFigures } from '../model/organisation.ts';
-import { anomalyKpisOf, reviewStatusOf } from '../model/review-kpis.ts';
 import type { Snapshot } from '../model/types.ts';
+import { reviewActionItems } from './action-items.ts';
+import { anomalyMonthKpis } from './anomaly-kpis.ts';
 import { computeMonth, ensureSnapshot, type SnapshotDeps } from './build-snapshot.ts';
 
 /** Months of stage mix the chart shows: the reviewed month and five before it. */
@@ -109,36 +109,27 @@ function stageMixMonth(month: string, f: OrganisationInput, deps: ReviewDeps): S
   return { month, groups };
 }
 
-/** Last month's action items with their status, for the review of `month` as of `now`. */
-export async function readReviewActionItems(
+/** Last month's action items with their status (the action log's own reading of them). */
+export function readReviewActionItems(
   deps: Pick<ReviewDeps, 'db' | 'config'>,
   month: string,
   now: Date,
 ): Promise<ReviewActionItem[]> {
-  const { start } = monthBounds(month, deps.config.timezone);
-  const today = dayOf(now, deps.config.timezone);
-  const rows = await listActionItemsForReview(deps.db, { from: start, now });
-  const rank = { overdue: 0, open: 1, done: 2 } as const;
-  return rows
-    .map((r) => {
-      const s = reviewStatusOf(r, today, start);
-      return {
-        id: r.id,
-        title: r.title,
-        ownerId: r.ownerId,
-        dueDate: r.dueDate,
-        status: s.status,
-        productLine: r.productLine,
-        carriedOver: s.carriedOver,
-      };
-    })
-    .sort((a, b) => rank[a.status] - rank[b.status] || a.dueDate.localeCompare(b.dueDate) || a.id - b.id);
+  return reviewActionItems(deps, month, now);
 }
 
-/** Count and median hours to detect / acknowledge / resolve of the anomalies that began in `month`. */
-export async function readAnomalyKpis(deps: Pick<ReviewDeps, 'db'>, month: string): Promise<AnomalyKpis> {
-  const rows = await listAnomalyTimes(deps.db, `${month}-01`, addDays(`${addMonths(month, 1)}-01`, -1));
-  return anomalyKpisOf(rows, month);
+/** Count and median hours to detect / acknowledge / resolve of the cost anomalies that began in `month`. */
+export async function readAnomalyKpis(
+  deps: Pick<ReviewDeps, 'db' | 'config'>,
+  month: string,
+): Promise<AnomalyKpis> {
+  const k = await anomalyMonthKpis(deps, month);
+  return {
+    count: k.count,
+    medianHoursToDetect: k.medianHoursToDetect,
+    medianHoursToAcknowledge: k.medianHoursToAcknowledge,
+    medianHoursToResolve: k.medianHoursToResolve,
+  };
 }
 
 export async function buildReviewView(

@@ -141,7 +141,10 @@ describe('/finops read commands', () => {
     expect(body(answer)).toContain('cost 100.0% · hours 100.0% · people 0.0%');
     // Charge day 14 Oct ends 15 Oct 00:00 UTC; alerted 07:00 → 7.0 h; acknowledged 2.5 h later.
     expect(body(answer)).toContain('median time to detect 7.0 h, to acknowledge 2.5 h, to resolve —');
-    expect(body(answer)).toContain('1 done of 2 (completion 50.0%) · 0 open · 1 overdue');
+    // Done in 12 days; the other is past its 5 Nov due day on 12 Nov.
+    expect(body(answer)).toContain(
+      '1 done of 2 raised (completion 50.0%) · median 12.0 days to close · 1 overdue now',
+    );
   });
 
   it('runs /finops sync for admins only and reports when it finishes', async () => {

@@ -127,7 +127,17 @@ describe('/finops kpis and sync answers', () => {
         medianHoursToAcknowledge: 2.25,
         medianHoursToResolve: null,
       },
-      actions: { total: 4, done: 3, open: 0, overdue: 1 },
+      actions: {
+        items: 4,
+        done: 3,
+        completionRatePct: 75,
+        medianDaysToClose: 6.5,
+        overdue: 1,
+        teams: [
+          { name: 'Payments', items: 3, done: 3, completionRatePct: 100, medianDaysToClose: 6, overdue: 0 },
+          { name: '<!here>', items: 1, done: 0, completionRatePct: 0, medianDaysToClose: null, overdue: 1 },
+        ],
+      },
     });
     expect(validateMessage(msg)).toEqual([]);
     const all = JSON.stringify(msg.blocks);
@@ -135,7 +145,12 @@ describe('/finops kpis and sync answers', () => {
     expect(all).toContain(
       '3 began this month · median time to detect 7.0 h, to acknowledge 2.3 h, to resolve —',
     );
-    expect(all).toContain('3 done of 4 (completion 75.0%) · 0 open · 1 overdue');
+    expect(all).toContain(
+      '*Action items raised in October 2026:* 3 done of 4 raised (completion 75.0%) · median 6.5 days to close · 1 overdue now',
+    );
+    expect(all).toContain(
+      '• &lt;!here&gt;: 0 done of 1 raised (completion 0.0%) · median — to close · 1 overdue now',
+    );
   });
 
   it('escapes what ingestion reports and caps long reports', () => {

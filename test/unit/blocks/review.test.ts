@@ -262,7 +262,7 @@ describe('finance follow-up, problem report and chart text', () => {
     const blocks = linesToSections(lines, 3, 'rows');
     expect(blocks).toHaveLength(3);
     expect(validateMessage({ text: 't', blocks })).toEqual([]);
-    const last = (blocks[2] as { text: { text: string } }).text.text;
+    const last = (blocks[2] as unknown as { text: { text: string } }).text.text;
     expect(last).toMatch(/…and 9\d more rows$/);
     expect(linesToSections(['a', 'b'], 5, 'rows')).toEqual([
       { type: 'section', text: { type: 'mrkdwn', text: 'a\nb' } },

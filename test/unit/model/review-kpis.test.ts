@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anomalyKpisOf, median, reviewStatusOf } from '../../../src/model/review-kpis.ts';
+import { anomalyKpisOf, median } from '../../../src/model/review-kpis.ts';
 
 describe('anomaly KPIs of a month', () => {
   const row = (firstDay: string, alerted: string, ack?: string, resolved?: string, status = 'open') => ({
@@ -43,33 +43,5 @@ describe('anomaly KPIs of a month', () => {
     // Detected before the charge day ended (a restated export): 0 h, not negative.
     expect(anomalyKpisOf([row('2026-10-05', '2026-10-05T20:00:00Z')], '2026-10').medianHoursToDetect).toBe(0);
     expect(median([3, 1, 2, 10])).toBe(2.5);
-  });
-});
-
-describe('review status of an action item', () => {
-  const start = new Date('2026-09-30T22:00:00Z'); // October in Berlin
-  it('is done, open or overdue as of today, carried over when raised before the month', () => {
-    const made = (iso: string) => new Date(iso);
-    expect(
-      reviewStatusOf(
-        { status: 'done', dueDate: '2026-10-01', createdAt: made('2026-08-01T00:00:00Z') },
-        '2026-11-02',
-        start,
-      ),
-    ).toEqual({ status: 'done', carriedOver: false });
-    expect(
-      reviewStatusOf(
-        { status: 'open', dueDate: '2026-11-02', createdAt: made('2026-10-05T00:00:00Z') },
-        '2026-11-02',
-        start,
-      ),
-    ).toEqual({ status: 'open', carriedOver: false });
-    expect(
-      reviewStatusOf(
-        { status: 'open', dueDate: '2026-11-01', createdAt: made('2026-09-05T00:00:00Z') },
-        '2026-11-02',
-        start,
-      ),
-    ).toEqual({ status: 'overdue', carriedOver: true });
   });
 });
