@@ -46,7 +46,11 @@ async function bench(name: string, open: () => Promise<DbHandle>): Promise<void>
   }
 }
 
-console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${cpus().length} cores`,
+);
 await bench('pglite', () => connect({}));
 const url = process.env['TEST_DATABASE_URL'];
 if (url) {
@@ -64,7 +68,9 @@ if (url) {
     // pg-pool's end() resolves before its connections have closed; dropping WITH (FORCE) then
     // kills them mid-close and the pool throws. Wait for them to leave first.
     for (let i = 0; i < 100; i++) {
-      const r = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      const r = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+        name,
+      ]);
       if (r.rows[0].n === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
