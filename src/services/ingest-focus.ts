@@ -4,12 +4,14 @@ import { sql } from 'kysely';
 import { glob } from 'tinyglobby';
 import type { Config } from '../config/schema.ts';
 import type { Db } from '../db/connect.ts';
-import { type FocusGroup, type FocusReaderOptions, openFocusReader } from '../ingest/focus/reader.ts';
+import { type FocusGroup, type FocusReaderOptions, openFocusStaging } from '../ingest/focus/reader.ts';
 import { InputError } from '../lib/errors.ts';
 import {
   type Allocation,
   type AllocatableCostRow,
+  type AllocatedPart,
   allocateCostRows,
+  allocationVerdict,
   compileAllocationRules,
   formatAmount,
   parseAmount,
@@ -84,16 +86,22 @@ export async function focusPathsFromConfig(config: Config, cwd: string): Promise
   return [...new Set(found)].sort();
 }
 
-interface Accumulated extends AllocatableCostRow {
+/** A staged group ready for allocation: its cost_daily key, verdict and exact amounts. */
+interface StagedRow extends AllocatableCostRow {
   day: string;
   provider: string;
+  subAccountId: string | null;
   region: string | null;
   serviceCategory: string;
+  serviceName: string;
   chargeCategory: string;
   isCorrection: boolean;
   pricingCategory: string | null;
   commitmentStatus: string | null;
 }
+
+/** One cost_daily row: a staged group's allocation, or the folded shared parts of one key. */
+export type DailyRow = AllocatedPart<StagedRow>;
 
 export interface SourceAcc {
   provider: string;
@@ -146,21 +154,20 @@ export async function prepareFocusIngest(
 ): Promise<PreparedFocusIngest> {
   if (files.length === 0) throw new InputError('focus_no_files', 'no FOCUS files to ingest');
   const rules = compileAllocationRules(config);
-  const tagFilters = referencedTags(rules);
   const warnings: string[] = [];
-
-  const groups = new Map<string, Accumulated>();
-  const sources = new Map<string, SourceAcc>();
   const ingestedFiles: IngestedFile[] = [];
-  const seen = new Map<string, string>(); // checksum → first path
-  const reader = await openFocusReader(opts.reader);
+  const rows: StagedRow[] = [];
+  let sourceFiles: Awaited<ReturnType<Awaited<ReturnType<typeof openFocusStaging>>['sourceFiles']>>;
+
+  const staging = await openFocusStaging(referencedTags(rules), opts.reader);
   try {
+    const seen = new Map<string, string>(); // checksum → first path
     for (const file of files) {
-      const pending: FocusGroup[] = [];
-      const summary = await reader.readFile(file, tagFilters, (g) => pending.push(g));
+      const { fileIdx, ...summary } = await staging.addFile(file);
       const duplicateOf = seen.get(summary.checksum) ?? null;
       ingestedFiles.push({ ...summary, duplicateOf });
       if (duplicateOf !== null) {
+        await staging.dropFile(fileIdx);
         warnings.push(`${file} has the same content as ${duplicateOf}: skipped, so it is not counted twice`);
         continue;
       }
@@ -171,21 +178,83 @@ export async function prepareFocusIngest(
           `${file}: ${summary.unreadableTags} row(s) have a Tags value that is not a JSON object; tag rules cannot match them`,
         );
       }
-      for (const g of pending) addGroup(groups, sources, g, file, summary.checksum);
     }
+    // The pure model decides once per distinct subject; DuckDB applies the decisions to every group.
+    const subjects = await staging.subjects();
+    await staging.setVerdicts(subjects.map((s) => ({ id: s.id, ...allocationVerdict(rules, s) })));
+    const intern = interner();
+    await staging.groups((g) => rows.push(stagedRow(g, intern)));
+    sourceFiles = await staging.sourceFiles();
   } finally {
-    reader.close();
+    staging.close();
   }
 
-  const allocated = allocateCostRows([...groups.values()], rules);
-  groups.clear();
-  const daily = foldDaily(allocated);
+  const sources = new Map<string, SourceAcc>();
+  for (const f of sourceFiles) {
+    const key = costSourceKey(f.provider, f.billingAccountId, f.billingPeriodStart);
+    const file = ingestedFiles[f.fileIdx] as IngestedFile;
+    const src = sources.get(key) ?? {
+      provider: f.provider,
+      billingAccountId: f.billingAccountId,
+      billingPeriodStart: f.billingPeriodStart,
+      files: new Map<string, string>(),
+      rowCount: 0,
+      totals: new Map(),
+    };
+    src.files.set(file.path, file.checksum);
+    sources.set(key, src);
+  }
+  const daily = foldDaily(allocateCostRows(rows, rules));
+  for (const [key, list] of daily) {
+    const src = sources.get(key) as SourceAcc;
+    for (const d of list) {
+      src.rowCount += d.rowCount;
+      const t = src.totals.get(d.row.billingCurrency) ?? { billed: 0n, effective: 0n };
+      t.billed += d.billedCost;
+      t.effective += d.effectiveCost;
+      src.totals.set(d.row.billingCurrency, t);
+    }
+  }
   return {
     files: ingestedFiles,
     sources,
     daily,
     allocation: summarizeAllocation(daily, config.model.cost_metric),
     warnings,
+  };
+}
+
+/** Many groups share the same few provider, service, region… strings: keep one copy of each. */
+function interner(): <T extends string | null>(s: T) => T {
+  const seen = new Map<string, string>();
+  return <T extends string | null>(s: T): T => {
+    if (s === null) return s;
+    const v = seen.get(s);
+    if (v !== undefined) return v as T;
+    seen.set(s, s);
+    return s;
+  };
+}
+
+function stagedRow(g: FocusGroup, i: ReturnType<typeof interner>): StagedRow {
+  return {
+    scope: i(costSourceKey(g.provider, g.billingAccountId, g.billingPeriodStart)),
+    day: i(g.day),
+    provider: i(g.provider),
+    subAccountId: i(g.subAccountId),
+    region: i(g.region),
+    serviceCategory: i(g.serviceCategory),
+    serviceName: i(g.serviceName),
+    chargeCategory: i(g.chargeCategory),
+    isCorrection: g.isCorrection,
+    billingCurrency: i(g.billingCurrency),
+    pricingCategory: i(g.pricingCategory),
+    commitmentStatus: i(g.commitmentStatus),
+    directLine: i(g.directLine),
+    sharedRule: g.sharedRule,
+    billedCost: parseAmount(g.billedCost),
+    effectiveCost: parseAmount(g.effectiveCost),
+    rowCount: g.rowCount,
   };
 }
 
@@ -289,105 +358,24 @@ export async function storeFocusIngest(
   return { files: ingestedFiles, sources: result, allocation: prepared.allocation, warnings };
 }
 
-function addGroup(
-  groups: Map<string, Accumulated>,
-  sources: Map<string, SourceAcc>,
-  g: FocusGroup,
-  file: string,
-  checksum: string,
-): void {
-  const scope = costSourceKey(g.provider, g.billingAccountId, g.billingPeriodStart);
-  const billed = parseAmount(g.billedCost);
-  const effective = parseAmount(g.effectiveCost);
-  let src = sources.get(scope);
-  if (!src) {
-    src = {
-      provider: g.provider,
-      billingAccountId: g.billingAccountId,
-      billingPeriodStart: g.billingPeriodStart,
-      files: new Map(),
-      rowCount: 0,
-      totals: new Map(),
-    };
-    sources.set(scope, src);
-  }
-  src.files.set(file, checksum);
-  src.rowCount += g.rowCount;
-  const t = src.totals.get(g.billingCurrency) ?? { billed: 0n, effective: 0n };
-  t.billed += billed;
-  t.effective += effective;
-  src.totals.set(g.billingCurrency, t);
-
-  const tagValues = Object.keys(g.tags)
-    .sort()
-    .map((k) => keyPart(g.tags[k] ?? null));
-  const key = [
-    scope,
-    g.day,
-    keyPart(g.subAccountId),
-    keyPart(g.region),
-    g.serviceCategory,
-    g.serviceName,
-    g.chargeCategory,
-    keyPart(g.isCorrection),
-    g.billingCurrency,
-    keyPart(g.pricingCategory),
-    keyPart(g.commitmentStatus),
-    ...tagValues,
-  ].join(SEP);
-  const acc = groups.get(key);
-  if (acc) {
-    acc.billedCost += billed;
-    acc.effectiveCost += effective;
-    acc.rowCount += g.rowCount;
-    return;
-  }
-  groups.set(key, {
-    scope,
-    day: g.day,
-    provider: g.provider,
-    subAccountId: g.subAccountId,
-    region: g.region,
-    serviceCategory: g.serviceCategory,
-    serviceName: g.serviceName,
-    chargeCategory: g.chargeCategory,
-    isCorrection: g.isCorrection,
-    billingCurrency: g.billingCurrency,
-    pricingCategory: g.pricingCategory,
-    commitmentStatus: g.commitmentStatus,
-    tags: g.tags,
-    billedCost: billed,
-    effectiveCost: effective,
-    rowCount: g.rowCount,
-  });
-}
-
-export interface DailyRow {
-  day: string;
-  provider: string;
-  subAccountId: string | null;
-  region: string | null;
-  serviceCategory: string;
-  serviceName: string;
-  chargeCategory: string;
-  isCorrection: boolean;
-  billingCurrency: string;
-  pricingCategory: string | null;
-  commitmentStatus: string | null;
-  productLine: string | null;
-  allocation: Allocation;
-  billedCost: bigint;
-  effectiveCost: bigint;
-  rowCount: number;
-}
-
-/** Allocated groups → one row per cost_daily key (tags are no longer part of it), per source. */
-function foldDaily(
-  rows: ReadonlyArray<Accumulated & { productLine: string | null; allocation: Allocation }>,
-) {
-  const bySource = new Map<string, Map<string, DailyRow>>();
-  for (const r of rows) {
+/**
+ * Parts → cost_daily rows per source. Direct and unallocated parts are one row each already (the
+ * staging grouped them by key and verdict); shared parts of different rules or subjects can land
+ * on the same key and product line, and are added up.
+ */
+function foldDaily(parts: Array<AllocatedPart<StagedRow>>): Map<string, DailyRow[]> {
+  const bySource = new Map<string, DailyRow[]>();
+  const shared = new Map<string, DailyRow>();
+  for (const p of parts) {
+    const list = bySource.get(p.row.scope) ?? [];
+    bySource.set(p.row.scope, list);
+    if (p.allocation !== 'shared') {
+      list.push(p);
+      continue;
+    }
+    const r = p.row;
     const key = [
+      r.scope,
       r.day,
       keyPart(r.subAccountId),
       keyPart(r.region),
@@ -398,38 +386,20 @@ function foldDaily(
       r.billingCurrency,
       keyPart(r.pricingCategory),
       keyPart(r.commitmentStatus),
-      keyPart(r.productLine),
-      r.allocation,
+      keyPart(p.productLine),
     ].join(SEP);
-    const m = bySource.get(r.scope) ?? new Map<string, DailyRow>();
-    bySource.set(r.scope, m);
-    const acc = m.get(key);
+    const acc = shared.get(key);
     if (acc) {
-      acc.billedCost += r.billedCost;
-      acc.effectiveCost += r.effectiveCost;
-      acc.rowCount += r.rowCount;
+      acc.billedCost += p.billedCost;
+      acc.effectiveCost += p.effectiveCost;
+      acc.rowCount += p.rowCount;
       continue;
     }
-    m.set(key, {
-      day: r.day,
-      provider: r.provider,
-      subAccountId: r.subAccountId,
-      region: r.region,
-      serviceCategory: r.serviceCategory,
-      serviceName: r.serviceName,
-      chargeCategory: r.chargeCategory,
-      isCorrection: r.isCorrection,
-      billingCurrency: r.billingCurrency,
-      pricingCategory: r.pricingCategory,
-      commitmentStatus: r.commitmentStatus,
-      productLine: r.productLine,
-      allocation: r.allocation,
-      billedCost: r.billedCost,
-      effectiveCost: r.effectiveCost,
-      rowCount: r.rowCount,
-    });
+    const copy = { ...p };
+    shared.set(key, copy);
+    list.push(copy);
   }
-  return new Map([...bySource].map(([k, m]) => [k, [...m.values()]]));
+  return bySource;
 }
 
 /** Rows per INSERT: one JSON parameter each, so both backends take a batch in one round trip. */
@@ -437,7 +407,7 @@ const INSERT_BATCH = 5000;
 
 async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const batch = rows.slice(i, i + INSERT_BATCH).map((r) => ({
+    const batch = rows.slice(i, i + INSERT_BATCH).map(({ row: r, ...p }) => ({
       source_id: sourceId,
       day: r.day,
       provider: r.provider,
@@ -450,11 +420,11 @@ async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[])
       billing_currency: r.billingCurrency,
       pricing_category: r.pricingCategory,
       commitment_status: r.commitmentStatus,
-      product_line: r.productLine,
-      allocation: r.allocation,
-      billed_cost: formatAmount(r.billedCost),
-      effective_cost: formatAmount(r.effectiveCost),
-      row_count: r.rowCount,
+      product_line: p.productLine,
+      allocation: p.allocation,
+      billed_cost: formatAmount(p.billedCost),
+      effective_cost: formatAmount(p.effectiveCost),
+      row_count: p.rowCount,
     }));
     await sql`
       INSERT INTO cost_daily (source_id, day, provider, sub_account_id, region, service_category,
@@ -476,9 +446,9 @@ function summarizeAllocation(daily: Map<string, DailyRow[]>, metric: Config['mod
   const by = new Map<string, Record<Allocation, bigint>>();
   for (const rows of daily.values()) {
     for (const r of rows) {
-      const t = by.get(r.billingCurrency) ?? { direct: 0n, shared: 0n, none: 0n };
+      const t = by.get(r.row.billingCurrency) ?? { direct: 0n, shared: 0n, none: 0n };
       t[r.allocation] += metric === 'BilledCost' ? r.billedCost : r.effectiveCost;
-      by.set(r.billingCurrency, t);
+      by.set(r.row.billingCurrency, t);
     }
   }
   return [...by]

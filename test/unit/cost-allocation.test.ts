@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AllocatableCostRow,
+  type AllocationSubject,
   allocateCostRows,
+  allocationVerdict,
   compileAllocationRules,
   costKind,
   costOf,
@@ -68,9 +70,14 @@ const CONFIG = {
 // Only the keys allocation reads; the config schema fills the rest.
 const rules = compileAllocationRules(CONFIG as never);
 
-function row(p: Partial<AllocatableCostRow> & { billed: string; effective?: string }): AllocatableCostRow {
+type TestRow = AllocatableCostRow & AllocationSubject;
+
+/** A staged row: its subject decides the verdict, as the ingestion does once per distinct subject. */
+function row(
+  p: Partial<Omit<TestRow, 'directLine' | 'sharedRule'>> & { billed: string; effective?: string },
+): TestRow {
   const { billed, effective, ...rest } = p;
-  return {
+  const base = {
     scope: 'focus:AWS:1:2026-10-01',
     billingCurrency: 'USD',
     subAccountId: null,
@@ -81,6 +88,7 @@ function row(p: Partial<AllocatableCostRow> & { billed: string; effective?: stri
     billedCost: amt(billed),
     effectiveCost: amt(effective ?? billed),
   };
+  return { ...base, ...allocationVerdict(rules, base) };
 }
 
 describe('allocation rules', () => {
@@ -176,7 +184,12 @@ describe('allocateCostRows', () => {
     );
     const shared = out
       .filter((r) => r.allocation === 'shared')
-      .map((r) => [r.scope.split(':')[1], r.billingCurrency, r.productLine, formatAmount(r.billedCost)]);
+      .map((r) => [
+        r.row.scope.split(':')[1],
+        r.row.billingCurrency,
+        r.productLine,
+        formatAmount(r.billedCost),
+      ]);
     expect(shared).toEqual([
       ['AWS', 'EUR', 'checkout', '5'],
       ['AWS', 'EUR', 'search', '5'],
@@ -199,11 +212,14 @@ describe('allocateCostRows', () => {
     );
     const out = allocateCostRows(rows, rules);
     for (const cur of ['EUR', 'USD']) {
-      const sum = (list: AllocatableCostRow[], f: (r: AllocatableCostRow) => bigint) =>
-        list.filter((r) => r.billingCurrency === cur).reduce((s, r) => s + f(r), 0n);
-      expect(sum(out, (r) => r.billedCost)).toBe(sum(rows, (r) => r.billedCost));
-      expect(sum(out, (r) => r.effectiveCost)).toBe(sum(rows, (r) => r.effectiveCost));
-      expect(sum(out, (r) => BigInt(r.rowCount))).toBe(sum(rows, (r) => BigInt(r.rowCount)));
+      type Measured = { billedCost: bigint; effectiveCost: bigint; rowCount: number };
+      const sum = <T extends Measured>(list: T[], currency: (r: T) => string, f: (r: Measured) => bigint) =>
+        list.filter((r) => currency(r) === cur).reduce((s, r) => s + f(r), 0n);
+      const parts = (f: (r: Measured) => bigint) => sum(out, (p) => p.row.billingCurrency, f);
+      const input = (f: (r: Measured) => bigint) => sum(rows, (r) => r.billingCurrency, f);
+      expect(parts((r) => r.billedCost)).toBe(input((r) => r.billedCost));
+      expect(parts((r) => r.effectiveCost)).toBe(input((r) => r.effectiveCost));
+      expect(parts((r) => BigInt(r.rowCount))).toBe(input((r) => BigInt(r.rowCount)));
     }
   });
 });

@@ -2,25 +2,50 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { InputError } from '../../lib/errors.ts';
+import { FinopsError, InputError } from '../../lib/errors.ts';
 import { type FocusField, fieldLabel, planColumns } from './columns.ts';
 import { detectFormat, type FocusFormat, lineOfRecord, readCsvHeader, sha256File } from './file.ts';
 import {
-  aggregateSql,
+  allocatableGroupsSql,
+  CREATE_VERDICTS_SQL,
+  createStagingSql,
+  createSubjectsSql,
   type FileSource,
+  fileCountsSql,
   firstBadParquetRowSql,
   rowVerdictsSql,
+  SOURCE_FILES_SQL,
   sqlString,
+  stageFileSql,
   type TagFilter,
 } from './query.ts';
 
 /**
- * Reads FOCUS files with DuckDB and hands back their daily groups. DuckDB streams the file
- * (CSV, gzip or Parquet) through a bounded buffer pool, so memory stays flat whatever the size;
- * the groups it returns are what the file aggregates to, never its rows.
+ * FOCUS files through DuckDB. DuckDB streams each file (CSV, gzip or Parquet) through a bounded
+ * buffer pool and keeps only its daily groups, in a staging table it may spill to disk; memory
+ * stays flat whatever the file size. JS sees two small things: the distinct allocation subjects
+ * (to decide where each goes, in the pure model) and the final groups with those decisions.
  */
 
-/** One daily group of one file, before allocation. Amounts are decimal strings. */
+export interface FocusFileSummary {
+  path: string;
+  format: FocusFormat;
+  checksum: string;
+  rowCount: number;
+  /** Rows whose Tags value is not a JSON object: they cannot match a tag rule. */
+  unreadableTags: number;
+}
+
+/** A distinct (sub-account, service name, tag values) of the staged groups. */
+export interface FocusSubject {
+  id: number;
+  subAccountId: string | null;
+  serviceName: string;
+  /** Values of the tag keys the rules use (null: absent, or a value no rule names). */
+  tags: Record<string, string | null>;
+}
+
+/** A daily group of every staged file, with the allocation decision of its subject. Amounts as decimal text. */
 export interface FocusGroup {
   provider: string;
   billingAccountId: string;
@@ -35,46 +60,51 @@ export interface FocusGroup {
   billingCurrency: string;
   pricingCategory: string | null;
   commitmentStatus: string | null;
-  /** Values of the tag keys the allocation rules use (null: absent, or a value no rule names). */
-  tags: Record<string, string | null>;
+  directLine: string | null;
+  sharedRule: number | null;
   billedCost: string;
   effectiveCost: string;
   rowCount: number;
 }
 
-export interface FocusFileSummary {
-  path: string;
-  format: FocusFormat;
-  checksum: string;
-  rowCount: number;
-  /** Rows whose Tags value is not a JSON object: they cannot match a tag rule. */
-  unreadableTags: number;
-}
-
 export interface FocusReaderOptions {
-  /** DuckDB's buffer pool cap (CSV buffers, hash tables); it spills to a temp directory beyond. */
+  /** DuckDB's buffer pool cap (CSV buffers, hash tables, staging); it spills to a temp directory beyond. */
   memoryLimit?: string;
   threads?: number;
 }
 
-export interface FocusReader {
+export interface FocusStaging {
   /**
-   * Validates and aggregates one file, calling `onGroup` for each daily group. Throws an
-   * InputError naming the file (and the line and column of the first bad value) when the
-   * file is not a readable FOCUS export; groups already passed on must then be discarded.
+   * Validates one file and stages its daily groups. Throws an InputError naming the file (and
+   * the line and column of the first bad value) when it is not a readable FOCUS export.
    */
-  readFile(
-    file: string,
-    tagFilters: readonly TagFilter[],
-    onGroup: (g: FocusGroup) => void,
-  ): Promise<FocusFileSummary>;
+  addFile(file: string): Promise<FocusFileSummary & { fileIdx: number }>;
+  /** Forgets a staged file (a second copy of one already staged). */
+  dropFile(fileIdx: number): Promise<void>;
+  subjects(): Promise<FocusSubject[]>;
+  /** Records where each subject goes; every subject needs one. */
+  setVerdicts(
+    verdicts: ReadonlyArray<{ id: number; directLine: string | null; sharedRule: number | null }>,
+  ): Promise<void>;
+  /** The staged groups of all files, merged, each with its subject's verdict. */
+  groups(onGroup: (g: FocusGroup) => void): Promise<void>;
+  /** Which staged files contributed to which provider + billing account + billing period. */
+  sourceFiles(): Promise<
+    Array<{ provider: string; billingAccountId: string; billingPeriodStart: string; fileIdx: number }>
+  >;
   close(): void;
 }
 
-/** 160 MB keeps a 2-million-row ingest under 400 MB of RSS with Node, pg and the buffers. */
-const DEFAULT_MEMORY_LIMIT = '160MB';
+/**
+ * DuckDB's share of the 400 MB budget of a 2-million-row ingest: Node with its modules takes
+ * about 150 MB before reading starts. Larger files spill to the temp directory, not to RAM.
+ */
+const DEFAULT_MEMORY_LIMIT = '128MB';
 
-export async function openFocusReader(opts: FocusReaderOptions = {}): Promise<FocusReader> {
+export async function openFocusStaging(
+  tagFilters: readonly TagFilter[],
+  opts: FocusReaderOptions = {},
+): Promise<FocusStaging> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'finops-duckdb-'));
   const settings = {
     memory_limit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
@@ -85,8 +115,82 @@ export async function openFocusReader(opts: FocusReaderOptions = {}): Promise<Fo
   const instance = await DuckDBInstance.create(':memory:', settings);
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
+  await conn.run(createStagingSql(tagFilters.length));
+  let files = 0;
   return {
-    readFile: (file, tagFilters, onGroup) => readFile(conn, settings, file, tagFilters, onGroup),
+    async addFile(file) {
+      const fileIdx = files++;
+      return { ...(await stageFile(conn, settings, file, tagFilters, fileIdx)), fileIdx };
+    },
+    async dropFile(fileIdx) {
+      await conn.run(`DELETE FROM focus_group WHERE file_idx = ${fileIdx}`);
+    },
+    async subjects() {
+      await conn.run(createSubjectsSql(tagFilters.length));
+      const r = await conn.runAndReadAll('SELECT * FROM focus_subject ORDER BY id');
+      return (r.getRowObjectsJson() as Array<Record<string, unknown>>).map((row) => {
+        const tags: Record<string, string | null> = {};
+        tagFilters.forEach((t, i) => {
+          tags[t.key] = (row[`tag${i}`] as string | null) ?? null;
+        });
+        return {
+          id: Number(row['id']),
+          subAccountId: (row['sub_account_id'] as string | null) ?? null,
+          serviceName: row['service_name'] as string,
+          tags,
+        };
+      });
+    },
+    async setVerdicts(verdicts) {
+      await conn.run(CREATE_VERDICTS_SQL);
+      const appender = await conn.createAppender('focus_verdict');
+      for (const v of verdicts) {
+        appender.appendInteger(v.id);
+        if (v.directLine === null) appender.appendNull();
+        else appender.appendVarchar(v.directLine);
+        if (v.sharedRule === null) appender.appendNull();
+        else appender.appendInteger(v.sharedRule);
+        appender.endRow();
+      }
+      appender.closeSync();
+    },
+    async groups(onGroup) {
+      const result = await conn.stream(allocatableGroupsSql(tagFilters.length));
+      for await (const rows of result.yieldRowObjectJson()) {
+        for (const r of rows) {
+          onGroup({
+            provider: r['provider'] as string,
+            billingAccountId: r['billing_account_id'] as string,
+            billingPeriodStart: r['billing_period_start'] as string,
+            day: r['day'] as string,
+            subAccountId: (r['sub_account_id'] as string | null) ?? null,
+            region: (r['region'] as string | null) ?? null,
+            serviceCategory: r['service_category'] as string,
+            serviceName: r['service_name'] as string,
+            chargeCategory: r['charge_category'] as string,
+            isCorrection: r['is_correction'] === true,
+            billingCurrency: r['billing_currency'] as string,
+            pricingCategory: (r['pricing_category'] as string | null) ?? null,
+            commitmentStatus: (r['commitment_status'] as string | null) ?? null,
+            directLine: (r['direct_line'] as string | null) ?? null,
+            sharedRule:
+              r['shared_rule'] === null || r['shared_rule'] === undefined ? null : Number(r['shared_rule']),
+            billedCost: amountText(r['billed']),
+            effectiveCost: amountText(r['effective']),
+            rowCount: Number(r['row_count']),
+          });
+        }
+      }
+    },
+    async sourceFiles() {
+      const r = await conn.runAndReadAll(SOURCE_FILES_SQL);
+      return (r.getRowObjectsJson() as Array<Record<string, unknown>>).map((row) => ({
+        provider: row['provider'] as string,
+        billingAccountId: row['billing_account_id'] as string,
+        billingPeriodStart: row['billing_period_start'] as string,
+        fileIdx: Number(row['file_idx']),
+      }));
+    },
     close() {
       conn.closeSync();
       instance.closeSync();
@@ -123,66 +227,44 @@ async function describeSource(conn: DuckDBConnection, file: string): Promise<Fil
   return { path: file, format, columns, plan, ...(types ? { types } : {}) };
 }
 
-async function readFile(
+async function stageFile(
   conn: DuckDBConnection,
   settings: Record<string, string>,
   file: string,
   tagFilters: readonly TagFilter[],
-  onGroup: (g: FocusGroup) => void,
+  fileIdx: number,
 ): Promise<FocusFileSummary> {
   const src = await describeSource(conn, file);
   // The checksum streams the file on Node's side while DuckDB reads it on its own threads.
   const checksum = sha256File(file);
-  let rowCount = 0;
-  let unreadableTags = 0;
-  let badRows = 0;
+  let counts: Record<string, unknown>;
   try {
-    const result = await conn.stream(aggregateSql(src, tagFilters));
-    for await (const rows of result.yieldRowObjectJson()) {
-      for (const r of rows) {
-        const count = Number(r['row_count']);
-        rowCount += count;
-        if (r['bad'] === true) {
-          badRows += count;
-          continue;
-        }
-        unreadableTags += Number(r['tags_unreadable']);
-        if (badRows > 0) continue;
-        const tags: Record<string, string | null> = {};
-        tagFilters.forEach((t, i) => {
-          tags[t.key] = (r[`tag${i}`] as string | null) ?? null;
-        });
-        onGroup({
-          provider: r['provider'] as string,
-          billingAccountId: r['billing_account_id'] as string,
-          billingPeriodStart: r['billing_period_start'] as string,
-          day: r['day'] as string,
-          subAccountId: (r['sub_account_id'] as string | null) ?? null,
-          region: (r['region'] as string | null) ?? null,
-          serviceCategory: r['service_category'] as string,
-          serviceName: r['service_name'] as string,
-          chargeCategory: r['charge_category'] as string,
-          isCorrection: r['is_correction'] === true,
-          billingCurrency: r['billing_currency'] as string,
-          pricingCategory: (r['pricing_category'] as string | null) ?? null,
-          commitmentStatus: (r['commitment_status'] as string | null) ?? null,
-          tags,
-          billedCost: amountText(r['billed_cost']),
-          effectiveCost: amountText(r['effective_cost']),
-          rowCount: count,
-        });
-      }
-    }
+    await conn.run(stageFileSql(src, tagFilters, fileIdx));
+    counts = (await conn.runAndReadAll(fileCountsSql(fileIdx))).getRowObjectsJson()[0] as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
     await checksum.catch(() => undefined);
-    if (err instanceof InputError) throw err;
+    // Out of memory or temp space is this machine's problem (exit 1), anything else the file's (exit 2).
+    if (/^(Out of Memory|IO) Error/.test(String((err as Error).message))) {
+      throw new FinopsError('focus_resources', `${file}: ${firstLine(err)}`, 'runtime', { cause: err });
+    }
     throw new InputError('focus_unreadable', `${file}: ${describeDuckDbError(err)}`);
   }
+  const badRows = Number(counts['bad_rows']);
   if (badRows > 0) {
     await checksum.catch(() => undefined);
+    await conn.run(`DELETE FROM focus_group WHERE file_idx = ${fileIdx}`);
     throw await badRowError(src, settings, tagFilters, badRows);
   }
-  return { path: file, format: src.format, checksum: await checksum, rowCount, unreadableTags };
+  return {
+    path: file,
+    format: src.format,
+    checksum: await checksum,
+    rowCount: Number(counts['rows']),
+    unreadableTags: Number(counts['tags_unreadable']),
+  };
 }
 
 /**
