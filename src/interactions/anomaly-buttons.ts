@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { renderAnomalyAlert, renderResolveModal } from '../blocks/anomaly-alert.ts';
 import type { RenderedMessage } from '../blocks/kit.ts';
-import { renderError, renderNotAvailable, renderUnexpectedError } from '../blocks/reply.ts';
+import { renderError, renderUnexpectedError } from '../blocks/reply.ts';
 import { isInputError } from '../lib/errors.ts';
 import {
   acknowledgeAnomaly,
@@ -55,11 +55,7 @@ export function registerAnomalyButtons(app: App, slack: SlackDeps): void {
     });
   });
 
-  // The action log's modal is another module's; until it exists the click says so.
-  app.action<Click>(ACTION_IDS.anomalyToAction, async ({ ack, body }) => {
-    await ack();
-    await tell(slack, body, renderNotAvailable('The action log'));
-  });
+  // "Create action item" (ACTION_IDS.anomalyToAction) is the action log's: interactions/action-create.ts.
 }
 
 /**

@@ -68,10 +68,10 @@ describe('the Slack app over HTTP, against the fake Slack', () => {
     expect(JSON.stringify(answer.blocks)).not.toContain(ACTION_IDS.shareAnswer);
   });
 
-  it('says "not available yet" for a subcommand whose capability is not built', async () => {
+  it('dispatches every subcommand to its handler (here the action log, empty)', async () => {
     const { responseUrl } = await t.slack.slashCommand({ text: 'actions mine', userId: 'U0ADMIN001' });
     const answer = await answerTo(responseUrl);
-    expect(answer.text).toBe('/finops actions is not available yet in this version of finops-review.');
+    expect(answer.text).toBe('You have no open action items.');
   });
 
   describe('request verification', () => {
@@ -198,7 +198,7 @@ describe('the Slack app over HTTP, against the fake Slack', () => {
     expect((call.params['view'] as { type: string }).type).toBe('home');
   });
 
-  it('answers the message shortcut with a modal (not available yet)', async () => {
+  it('answers the message shortcut with the action log modal', async () => {
     const res = await t.slack.messageShortcut({
       callbackId: CALLBACK_IDS.logAsActionShortcut,
       message: { ts: '1767225600.000500', text: 'we should turn off the idle GPUs' },
@@ -206,7 +206,7 @@ describe('the Slack app over HTTP, against the fake Slack', () => {
     expect(res.status).toBe(200);
     const call = await t.fake.waitFor('views.open');
     expect(call.status).toBe(200);
-    expect(JSON.stringify(call.params['view'])).toContain('not available yet');
+    expect((call.params['view'] as { callback_id: string }).callback_id).toBe(CALLBACK_IDS.actionItemModal);
   });
 
   it('never logs the bot token or the signing secret', () => {
