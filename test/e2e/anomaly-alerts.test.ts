@@ -277,15 +277,17 @@ describe.each(backends())('cost anomaly alerts and triage through the Slack app 
     expect(String(refusal.params['text'])).toBe('This anomaly is resolved already.');
   });
 
-  it('Create action item answers ephemerally while the action log is not there', async () => {
+  it("Create action item opens the action log's modal, prefilled from the anomaly", async () => {
     const after = lastSeq();
     await click(ACTION_IDS.anomalyToAction, 'Amazon EC2', 'U0ADA00001');
-    const note = await t.fake.waitFor('chat.postEphemeral', (c) => c.seq > after, WAIT);
-    expect([note.params['channel'], note.params['user'], note.params['text']]).toEqual([
-      PAYMENTS,
-      'U0ADA00001',
-      'The action log is not available yet in this version of finops-review.',
-    ]);
+    const opened = await t.fake.waitFor('views.open', (c) => c.seq > after, WAIT);
+    const view = opened.params['view'] as { callback_id: string };
+    expect(view.callback_id).toBe(CALLBACK_IDS.actionItemModal);
+    const json = JSON.stringify(view);
+    expect(json).toContain('Find the cause of the Amazon EC2 cost increase since 2026-10-15');
+    expect(json).toContain('From the cost anomaly');
+    // one listener answers the click: no "not available" note alongside the modal
+    expect(t.fake.callsTo('chat.postEphemeral').filter((c) => c.seq > after)).toEqual([]);
   });
 
   it('day 2: an ongoing anomaly gets a thread reply and its alert updated; yesterday’s summarised one its own alert', async () => {
