@@ -32,6 +32,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ctx.io.stderr(`finops ingest: ${summary.error}; the next run resumes where this one stopped\n`);
     return 1;
   }
-  if (summary.skipped.length > 0) return 2;
+  // A repository that cannot be read, or a stream the token may not read, is a config problem.
+  if (summary.skipped.some((p) => p.stream === 'repository' || p.reason === 'forbidden')) return 2;
   return summary.failed.length > 0 ? 1 : 0;
 }

@@ -70,6 +70,8 @@ export interface IngestGithubOptions {
 export type RepoProblem = {
   repo: string;
   where: string[];
+  /** `repository`: nothing of it could be read; `runs` / `deployments`: only that stream (Actions disabled, a token without Actions or Deployments read access). */
+  stream: 'repository' | 'runs' | 'deployments';
   reason: 'not_found' | 'forbidden';
   message: string;
 };
@@ -390,17 +392,36 @@ export async function ingestGithub(
   for (const target of targets) {
     const ref = { owner: target.owner, name: target.name };
     const scope = target.fullName.toLowerCase();
+    const where = target.claims.map((c) => c.where);
+    // Once the PRs were read the repository exists: a 403/404 on runs or deployments concerns that stream only.
+    const stream = async (name: 'runs' | 'deployments', read: () => Promise<void>) => {
+      try {
+        await read();
+      } catch (err) {
+        if (!(err instanceof GithubApiError && (err.reason === 'not_found' || err.reason === 'forbidden')))
+          throw err;
+        skipped.push({
+          repo: target.fullName,
+          where,
+          stream: name,
+          reason: err.reason,
+          message: err.message,
+        });
+        logger.warn(`github: ${target.fullName}: ${name} skipped`, { reason: err.reason });
+      }
+    };
     try {
       await ingestPulls(target, ref, scope);
-      await ingestRuns(target, ref, scope);
-      await ingestDeployments(target, ref, scope);
+      await stream('runs', () => ingestRuns(target, ref, scope));
+      await stream('deployments', () => ingestDeployments(target, ref, scope));
       reposDone++;
       logger.info(`github: ${target.fullName} done`, { requests: client.stats.requests });
     } catch (err) {
       if (err instanceof GithubApiError && (err.reason === 'not_found' || err.reason === 'forbidden')) {
         skipped.push({
           repo: target.fullName,
-          where: target.claims.map((c) => c.where),
+          where,
+          stream: 'repository',
           reason: err.reason,
           message: err.message,
         });
@@ -475,11 +496,18 @@ export function formatGithubSummary(s: IngestGithubSummary, topUnmapped = 10): s
 /** One line per repository that was skipped or failed: what happened and what to do. */
 export function githubProblemLines(s: IngestGithubSummary): string[] {
   return [
-    ...s.skipped.map((p) =>
-      p.reason === 'not_found'
-        ? `repository ${p.repo} not found (404), or the token cannot see it: fix ${p.where.join(', ')} in the config, or give the token read access to it`
-        : `repository ${p.repo} is forbidden to the token (403): give the token read access to it, or remove ${p.where.join(', ')} from the config`,
-    ),
+    ...s.skipped.map((p) => {
+      if (p.stream === 'repository') {
+        return p.reason === 'not_found'
+          ? `repository ${p.repo} not found (404), or the token cannot see it: fix ${p.where.join(', ')} in the config, or give the token read access to it`
+          : `repository ${p.repo} is forbidden to the token (403): give the token read access to it, or remove ${p.where.join(', ')} from the config`;
+      }
+      const what = p.stream === 'runs' ? 'workflow runs' : 'deployments';
+      const permission = p.stream === 'runs' ? 'Actions' : 'Deployments';
+      return p.reason === 'forbidden'
+        ? `repository ${p.repo}: ${what} are forbidden to the token (403): give it read access to ${permission}; its pull requests were read`
+        : `repository ${p.repo}: ${what} are not available (404; ${p.stream === 'runs' ? 'Actions may be disabled' : 'the API may be off'} for it); its pull requests were read`;
+    }),
     ...s.failed.map(
       (f) => `repository ${f.repo} could not be read (${f.message}); the next run resumes where it stopped`,
     ),

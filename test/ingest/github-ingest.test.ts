@@ -516,12 +516,14 @@ describe.each(backends())('GitHub ingestion on %s', (backend) => {
         {
           repo: 'acme/gone',
           where: ['product_lines[0].repos[0]'],
+          stream: 'repository',
           reason: 'not_found',
           message: expect.stringContaining('404'),
         },
         {
           repo: 'acme/secret',
           where: ['product_lines[1].repos[0]'],
+          stream: 'repository',
           reason: 'forbidden',
           message: expect.stringContaining('403'),
         },
@@ -530,6 +532,47 @@ describe.each(backends())('GitHub ingestion on %s', (backend) => {
       expect(repos).toEqual([{ repo: 'acme/checkout-api' }]);
       const cursors = await h.db.selectFrom('ingestCursor').select('scope').distinct().execute();
       expect(cursors).toEqual([{ scope: 'acme/checkout-api' }]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a token that may not read Actions skips the runs only; PRs and deployments are read', async () => {
+    const fake = await startFakeGithub({
+      token: TOKEN,
+      repos: [
+        generateRepo({
+          owner: 'acme',
+          name: 'checkout-api',
+          prs: 12,
+          runs: 5,
+          deployments: 3,
+          now: NOW,
+          seed: 4,
+          bigPrs: false,
+          stalePrs: 0,
+        }),
+      ],
+    });
+    fake.inject({ match: /actions\/runs$/, kind: 'forbidden' });
+    h = await createTestDb(backend);
+    try {
+      const cfg = githubConfig({ checkout: ['acme/checkout-api'] });
+      const s = await ingestGithub(makeDeps(h.db, cfg, fake.apiUrl, captureLogger().logger), opts());
+      expect(s).toMatchObject({ status: 'partial', reposDone: 1, prs: 12, workflowRuns: 0, deployments: 3 });
+      expect(s.skipped).toEqual([
+        {
+          repo: 'acme/checkout-api',
+          where: ['product_lines[0].repos[0]'],
+          stream: 'runs',
+          reason: 'forbidden',
+          message: expect.stringContaining('403'),
+        },
+      ]);
+      const { githubProblemLines } = await import('../../src/services/ingest-github.ts');
+      expect(githubProblemLines(s)).toEqual([
+        'repository acme/checkout-api: workflow runs are forbidden to the token (403): give it read access to Actions; its pull requests were read',
+      ]);
     } finally {
       await fake.close();
     }
