@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { createApp } from '../app.ts';
 import { demoConfig } from '../services/demo/config.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { runLocalPreview } from '../services/preview.ts';
+import { type PreviewIds, runLocalPreview } from '../services/preview.ts';
 import { slackSettingsFromEnv } from '../slack/bolt.ts';
+import { ACTION_IDS, ACTION_ITEM_UI, ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
 
@@ -21,7 +22,13 @@ export interface StartOptions {
 export async function run(ctx: CliContext, argv: string[], opts: StartOptions = {}): Promise<number> {
   const values = parseCommandArgs(argv, { watch: { type: 'boolean' } }, USAGE).values as { watch?: boolean };
   const settings = slackSettingsFromEnv(ctx.env);
-  if (!settings) return runLocalPreview(await previewDeps(ctx), ctx.io, { watch: values.watch === true });
+  if (!settings) {
+    const watch = values.watch === true;
+    return runLocalPreview(await previewDeps(ctx), ctx.io, {
+      ids: PREVIEW_IDS,
+      ...(watch ? { watch, untilStopped: opts.untilStopped ?? stopSignal(), onReload: reloadSignal } : {}),
+    });
+  }
 
   const deps = await ctx.services();
   ctx.io.stdout(
@@ -54,6 +61,19 @@ function stopSignal(): Promise<string> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+}
+
+/** The ids the preview's payloads carry: the same the running app listens for. */
+const PREVIEW_IDS: PreviewIds = {
+  reply: { addActionItem: ACTION_IDS.actionItemAdd },
+  anomaly: ANOMALY_ALERT_ACTIONS,
+  actionItems: ACTION_ITEM_UI,
+};
+
+/** `finops start --watch` renders the preview again on SIGHUP. */
+function reloadSignal(listener: () => void): () => void {
+  process.on('SIGHUP', listener);
+  return () => process.off('SIGHUP', listener);
 }
 
 /** The preview runs on the demo organisation's config when there is no finops.yml. */
