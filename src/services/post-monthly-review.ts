@@ -561,8 +561,9 @@ function buildPlan(
     });
   }
   for (const team of config.teams) {
-    if (!team.channel) continue;
     const lines = view.productLines.filter((p) => p.team === team.id);
+    // A team that owns no product line has no slice to show.
+    if (!team.channel || lines.length === 0) continue;
     const channelRef = team.channel;
     showbacks.push({
       channelRef,
