@@ -273,6 +273,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     repo: ['text', w.repo],
     name: ['text', w.name],
     actor_login: ['text', w.actor],
+    triggering_actor_login: ['text', w.actor],
     run_attempt: ['int', w.attempt],
     status: ['text', w.status],
     head_sha: ['text', w.sha],

@@ -98,12 +98,16 @@ const newBucket = (): Bucket => {
 
 /** Events of one person in the order sessions read them: time, then stage id, then a stable key. */
 export function compareEvents(
-  a: Pick<EffortEvent, 'at' | 'stage' | 'key'>,
-  b: Pick<EffortEvent, 'at' | 'stage' | 'key'>,
+  a: Pick<EffortEvent, 'at' | 'stage' | 'kind' | 'key'>,
+  b: Pick<EffortEvent, 'at' | 'stage' | 'kind' | 'key'>,
 ): number {
-  return (
-    a.at - b.at || STAGE_RANK[a.stage] - STAGE_RANK[b.stage] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
-  );
+  return a.at - b.at || STAGE_RANK[a.stage] - STAGE_RANK[b.stage] || tieBreak(a, b);
+}
+
+/** Events equal in time and stage: by kind, then by their id within the kind. */
+function tieBreak(a: Pick<EffortEvent, 'kind' | 'key'>, b: Pick<EffortEvent, 'kind' | 'key'>): number {
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /**
@@ -338,7 +342,7 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
       continue;
     }
     // compareEvents, with time and stage folded into one number.
-    events.sort((a, b) => a.order - b.order || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    events.sort((a, b) => a.order - b.order || tieBreak(a, b));
     const starts = sessionStarts(events, config.model.session_gap_minutes, config.model.first_event_minutes);
     let j = 0;
     for (let i = 0; i < events.length; i++) {

@@ -32,8 +32,8 @@ export interface EffortEvent {
   at: number;
   stage: Stage;
   kind: ActivityKind;
-  /** Unique and stable: orders events that tie in time and stage. */
-  key: string;
+  /** With `kind`, unique and stable: orders events that tie in time and stage (a sha, an id, a PR key). */
+  key: string | number;
   repo: string;
   pr: PrInfo | null;
   shares: Share[];
@@ -156,7 +156,7 @@ export function buildEvents(
     at: number,
     stage: Stage,
     kind: ActivityKind,
-    key: string,
+    key: string | number,
     repo: string,
     pr: PrState | null,
     shares?: Share[],
@@ -194,7 +194,7 @@ export function buildEvents(
       stage,
       order: pr.createdAt * 8 + STAGE_RANK[stage],
       kind: 'pr_opened',
-      key: `pr:${pr.key}`,
+      key: pr.key,
       repo: pr.repo,
       pr,
       shares: pr.shares,
@@ -263,7 +263,7 @@ export function buildEvents(
     }
     const at = first.authoredAt.getTime();
     const stage: Stage = pr.firstReviewAt !== null && at >= pr.firstReviewAt ? 'review' : 'authoring';
-    push(first.authorLogin, false, at, stage, 'commit', `commit:${sha}`, pr.repo, pr);
+    push(first.authorLogin, false, at, stage, 'commit', sha, pr.repo, pr);
   }
 
   for (const r of input.reviews) {
@@ -274,16 +274,7 @@ export function buildEvents(
       continue;
     }
     if (r.authorLogin !== null && r.authorLogin.toLowerCase() === pr.authorLower) continue;
-    push(
-      r.authorLogin,
-      r.authorIsBot,
-      r.submittedAt.getTime(),
-      'review',
-      'review',
-      `review:${r.id}`,
-      pr.repo,
-      pr,
-    );
+    push(r.authorLogin, r.authorIsBot, r.submittedAt.getTime(), 'review', 'review', r.id, pr.repo, pr);
   }
 
   for (const c of input.reviewComments) {
@@ -292,16 +283,7 @@ export function buildEvents(
       bump('activitiesWithoutPr');
       continue;
     }
-    push(
-      c.authorLogin,
-      c.authorIsBot,
-      c.createdAt.getTime(),
-      'review',
-      'review_comment',
-      `comment:${c.id}`,
-      pr.repo,
-      pr,
-    );
+    push(c.authorLogin, c.authorIsBot, c.createdAt.getTime(), 'review', 'review_comment', c.id, pr.repo, pr);
   }
 
   // CI runs and deployments are repo-level; in a monorepo they follow the PR carrying their commit.
@@ -312,34 +294,19 @@ export function buildEvents(
   };
   for (const run of input.workflowRuns) {
     const at = (run.runStartedAt ?? run.createdAt).getTime();
+    // The person behind this attempt: GitHub's `triggering_actor` (who pressed re-run); `actor`
+    // stays the one who triggered the first attempt.
+    const by = run.triggeringActorLogin ?? null;
+    const who = by ?? run.actorLogin;
+    const whoIsBot = by !== null ? run.triggeringActorIsBot === true : run.actorIsBot;
     const pr = linkedPr(run.repo, run.headSha);
     const shares = pr?.shares ?? attribution.forRepo(run.repo);
     // qa and deploy are never re-labelled: rework applies to authoring and review events only.
     if (run.runAttempt > 1) {
-      push(
-        run.actorLogin,
-        run.actorIsBot,
-        at,
-        'qa',
-        'workflow_rerun',
-        `rerun:${run.id}`,
-        run.repo,
-        pr,
-        shares,
-      );
+      push(who, whoIsBot, at, 'qa', 'workflow_rerun', run.id, run.repo, pr, shares);
     }
     if (DEPLOY_WORKFLOW.test(run.name)) {
-      push(
-        run.actorLogin,
-        run.actorIsBot,
-        at,
-        'deploy',
-        'deploy_run',
-        `deployrun:${run.id}`,
-        run.repo,
-        pr,
-        shares,
-      );
+      push(who, whoIsBot, at, 'deploy', 'deploy_run', run.id, run.repo, pr, shares);
     }
   }
   for (const d of input.deployments) {
@@ -351,7 +318,7 @@ export function buildEvents(
       d.createdAt.getTime(),
       'deploy',
       'deployment',
-      `deployment:${d.id}`,
+      d.id,
       d.repo,
       pr,
       shares,

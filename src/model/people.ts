@@ -37,11 +37,14 @@ export function createPeopleIndex(config: Config, pdUsers: readonly PdUserInput[
   const pdCache = new Map<string, Person>();
   return {
     github(login) {
-      const k = login.toLowerCase();
-      let p = ghCache.get(k);
+      // Cached by the login as written too, so the usual repeat costs no lower-casing.
+      let p = ghCache.get(login);
       if (!p) {
-        p = byLogin.get(k) ?? { key: `gh:${k}`, mapped: false, level: config.default_level };
+        const k = login.toLowerCase();
+        p = ghCache.get(k) ??
+          byLogin.get(k) ?? { key: `gh:${k}`, mapped: false, level: config.default_level };
         ghCache.set(k, p);
+        ghCache.set(login, p);
       }
       return p;
     },
@@ -63,7 +66,9 @@ export function createPeopleIndex(config: Config, pdUsers: readonly PdUserInput[
 
 /** A GitHub login that belongs to an automation: `[bot]` suffix or a Bot account type. */
 export function isBotLogin(login: string | null, flaggedBot: boolean): boolean {
-  return flaggedBot || login?.toLowerCase().endsWith('[bot]') === true;
+  if (flaggedBot) return true;
+  if (login === null || !login.endsWith(']')) return false;
+  return login.toLowerCase().endsWith('[bot]');
 }
 
 export interface RateLookup {

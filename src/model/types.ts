@@ -63,8 +63,12 @@ export interface WorkflowRunInput {
   id: number;
   repo: string;
   name: string;
+  /** Who triggered the run's first attempt. */
   actorLogin: string | null;
   actorIsBot: boolean;
+  /** Who started the latest attempt (the person who pressed re-run); absent or null: the actor. */
+  triggeringActorLogin?: string | null;
+  triggeringActorIsBot?: boolean;
   runAttempt: number;
   headSha: string | null;
   createdAt: Date;

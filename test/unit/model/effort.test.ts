@@ -147,6 +147,23 @@ describe('events and hours (SPEC §4)', () => {
     expect(minutes(a)).toEqual({ qa: 30, deploy: 60 });
   });
 
+  it('a re-run belongs to who pressed re-run (triggering actor), not to who triggered the first attempt', () => {
+    const a = emptyActivity({
+      workflowRuns: [
+        run('bob', '2026-10-05T10:00:00Z', { runAttempt: 2, triggeringActorLogin: 'ada' }),
+        run('cyd', '2026-10-05T12:00:00Z', {
+          runAttempt: 3,
+          triggeringActorLogin: 'renovate[bot]',
+          triggeringActorIsBot: true,
+        }),
+      ],
+    });
+    const res = computeEffort(a, testConfig(), OCT);
+    expect(res.explain['checkout']!.qa.people).toBe(1);
+    expect(res.explain['checkout']!.qa.rates.map((r) => r.level)).toEqual(['senior']); // ada, not bob
+    expect(res.counts['botActivitiesExcluded']).toBe(1);
+  });
+
   it('bots are excluded everywhere', () => {
     const a = emptyActivity({
       pullRequests: [
