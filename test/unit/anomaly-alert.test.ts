@@ -25,7 +25,7 @@ const VIEW: AnomalyAlertView = {
   actual: 812.4,
   expected: 301.1,
   impact: 511.3,
-  impactPct: 169.81069412155428,
+  impactPct: (511.3 / 301.1) * 100,
   rootCause: [
     { subAccount: '123456789012', region: 'us-east-1', increase: 498 },
     { subAccount: '123456789012', region: 'eu-west-1', increase: 13.300000000000004 },
