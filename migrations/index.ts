@@ -4,6 +4,7 @@ import * as m1100 from './2026_11_23_1100_create_shared_answer.ts';
 import * as m1110 from './2026_11_23_1110_add_job_run_lease.ts';
 import * as m1120 from './2026_11_23_1120_add_gh_workflow_run_triggering_bot.ts';
 import * as m1130 from './2026_11_23_1130_add_pd_log_entry_details.ts';
+import * as m1150 from './2026_11_23_1150_add_activity_time_indexes.ts';
 import * as m1160 from './2026_11_23_1160_add_anomaly_triage.ts';
 import * as m1170 from './2026_11_23_1170_create_demo_seed.ts';
 import * as m1190 from './2026_11_23_1190_add_action_item_indexes.ts';
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1110_add_job_run_lease': m1110,
   '2026_11_23_1120_add_gh_workflow_run_triggering_bot': m1120,
   '2026_11_23_1130_add_pd_log_entry_details': m1130,
+  '2026_11_23_1150_add_activity_time_indexes': m1150,
   '2026_11_23_1160_add_anomaly_triage': m1160,
   '2026_11_23_1170_create_demo_seed': m1170,
   '2026_11_23_1190_add_action_item_indexes': m1190,
