@@ -79,9 +79,16 @@ async function insertColumns(
   }
 }
 
-export async function seed(db: Db, events: number): Promise<void> {
+/**
+ * Seeds `events` activity events in `month` (default the benchmark month). Seeding a second
+ * month gives the database history, as a real one has: ids, numbers and shas are offset by month.
+ */
+export async function seed(db: Db, events: number, month: string = MONTH): Promise<void> {
+  const first = month === MONTH;
+  const off = first ? 0 : 10_000_000;
+  const tag = first ? '' : `${month}-`;
   const rand = prng(events);
-  const { start, end } = monthBounds(MONTH, TZ);
+  const { start, end } = monthBounds(month, TZ);
   const t0 = start.getTime();
   const span = end.getTime() - t0;
   const at = (ms: number) => new Date(Math.min(end.getTime() - 1, Math.max(t0, ms))).toISOString();
@@ -134,7 +141,7 @@ export async function seed(db: Db, events: number): Promise<void> {
             { path: 'src/a.test.ts', additions: Math.floor(rand() * 80), deletions: 0 },
           ];
     pr.repo.push(repoOf(p));
-    pr.number.push(p);
+    pr.number.push(off + p);
     pr.author.push(login(a));
     pr.title.push(p % 9 === 0 ? `fix: issue ${p}` : `Feature ${p}`);
     pr.labels.push(p % 13 === 0 ? '["bug"]' : '[]');
@@ -166,10 +173,10 @@ export async function seed(db: Db, events: number): Promise<void> {
     const p = Math.floor(rand() * nPr);
     // A few commits are carried by two PRs (same sha): counted once.
     const dup = i % 40 === 0 && i > 0;
-    const sha = dup ? `sha${i - 1}` : `sha${i}`;
+    const sha = dup ? `${tag}sha${i - 1}` : `${tag}sha${i}`;
     const ms = prAt[p]! + rand() * 3 * 86_400_000;
     c.repo.push(repoOf(p));
-    c.pr.push(p);
+    c.pr.push(off + p);
     c.sha.push(sha);
     c.author.push(login(i % 11 === 0 ? teammate(prAuthor[p]!) : prAuthor[p]!));
     c.at.push(at(dup ? prAt[p]! : ms));
@@ -203,9 +210,9 @@ export async function seed(db: Db, events: number): Promise<void> {
   };
   for (let i = 0; i < nReview; i++) {
     const p = Math.floor(rand() * nPr);
-    r.id.push(i + 1);
+    r.id.push(off + i + 1);
     r.repo.push(repoOf(p));
-    r.pr.push(p);
+    r.pr.push(off + p);
     r.author.push(login(rand() < 0.1 ? Math.floor(rand() * ENGINEERS) : teammate(prAuthor[p]!)));
     r.state.push('APPROVED');
     r.at.push(at(prAt[p]! + rand() * 2 * 86_400_000));
@@ -228,9 +235,9 @@ export async function seed(db: Db, events: number): Promise<void> {
   };
   for (let i = 0; i < nComment; i++) {
     const p = Math.floor(rand() * nPr);
-    m.id.push(i + 1);
+    m.id.push(off + i + 1);
     m.repo.push(repoOf(p));
-    m.pr.push(p);
+    m.pr.push(off + p);
     m.author.push(login(rand() < 0.4 ? prAuthor[p]! : teammate(prAuthor[p]!)));
     m.at.push(at(prAt[p]! + rand() * 2 * 86_400_000));
   }
@@ -257,13 +264,13 @@ export async function seed(db: Db, events: number): Promise<void> {
   for (let i = 0; i < nRun; i++) {
     const p = Math.floor(rand() * nPr);
     const ms = prAt[p]! + rand() * 86_400_000;
-    w.id.push(i + 1);
+    w.id.push(off + i + 1);
     w.repo.push(repoOf(p));
     w.name.push(i % 8 === 0 ? 'Deploy production' : 'CI');
     w.actor.push(i % 5 === 0 ? 'github-actions[bot]' : login(prAuthor[p]!));
     w.attempt.push(i % 3 === 0 ? 2 : 1);
     w.status.push('completed');
-    w.sha.push(`sha${Math.floor(rand() * nCommit)}`);
+    w.sha.push(`${tag}sha${Math.floor(rand() * nCommit)}`);
     w.at.push(at(ms));
     w.end.push(at(ms + 600_000));
     w.billable.push(Math.floor(rand() * 1_800_000));
@@ -286,7 +293,7 @@ export async function seed(db: Db, events: number): Promise<void> {
   const d = { id: [] as number[], repo: [] as string[], creator: [] as string[], at: [] as string[] };
   for (let i = 0; i < nDeploy; i++) {
     const p = Math.floor(rand() * nPr);
-    d.id.push(i + 1);
+    d.id.push(off + i + 1);
     d.repo.push(repoOf(p));
     d.creator.push(login(teammate(prAuthor[p]!)));
     d.at.push(at(prAt[p]! + rand() * 4 * 86_400_000));
@@ -306,7 +313,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     users.id.push(`PU${u}`);
     users.email.push(`eng${u}@example.com`);
   }
-  await insertColumns(db, 'pd_user', { id: ['text', users.id], email: ['text', users.email] });
+  if (first) await insertColumns(db, 'pd_user', { id: ['text', users.id], email: ['text', users.email] });
   const inc = {
     id: [] as string[],
     number: [] as number[],
@@ -329,8 +336,8 @@ export async function seed(db: Db, events: number): Promise<void> {
     const u = (i % LINES) + LINES * Math.floor(rand() * TEAM);
     const u2 = teammate(u);
     const dur = (0.2 + rand() * 10) * 3_600_000;
-    inc.id.push(`Q${i}`);
-    inc.number.push(i);
+    inc.id.push(`Q${tag}${i}`);
+    inc.number.push(off + i);
     inc.svc.push(`PSVC${i % LINES}`);
     inc.status.push('resolved');
     inc.at.push(at(ms));
@@ -343,8 +350,8 @@ export async function seed(db: Db, events: number): Promise<void> {
       ['resolve_log_entry', `PU${u}`, 'user_reference', [], 1],
     ];
     entries.forEach(([type, agent, agentType, assignees, frac], k) => {
-      le.id.push(`L${i}-${k}`);
-      le.inc.push(`Q${i}`);
+      le.id.push(`L${tag}${i}-${k}`);
+      le.inc.push(`Q${tag}${i}`);
       le.type.push(type);
       le.agent.push(agent);
       le.agentType.push(agentType);
@@ -373,7 +380,7 @@ export async function seed(db: Db, events: number): Promise<void> {
   // Cost: 60 lines × 31 days × 10 services (one AI), and revenue per line.
   const src = await sql<{
     id: number;
-  }>`insert into cost_source (source_key, kind, provider) values ('bench', 'focus', 'AWS') returning id`.execute(
+  }>`insert into cost_source (source_key, kind, provider) values (${`bench:${month}`}, 'focus', 'AWS') returning id`.execute(
     db,
   );
   const cost = {
@@ -385,10 +392,12 @@ export async function seed(db: Db, events: number): Promise<void> {
     amount: [] as number[],
   };
   for (let l = 0; l < LINES; l++) {
-    for (let day = 1; day <= 31; day++) {
+    const [yy, mm] = month.split('-').map(Number);
+    const days = new Date(Date.UTC(yy!, mm!, 0)).getUTCDate();
+    for (let day = 1; day <= days; day++) {
       for (let s = 0; s < 10; s++) {
         cost.src.push(src.rows[0]!.id);
-        cost.day.push(`${MONTH}-${String(day).padStart(2, '0')}`);
+        cost.day.push(`${month}-${String(day).padStart(2, '0')}`);
         cost.line.push(l === 0 && s < 3 ? null : `line-${l}`);
         cost.cat.push(s === 0 ? 'AI and Machine Learning' : 'Compute');
         cost.svc.push(`Service ${s}`);
@@ -411,7 +420,7 @@ export async function seed(db: Db, events: number): Promise<void> {
     effective_cost: ['numeric', cost.amount],
   });
   await insertColumns(db, 'revenue', {
-    month: ['text', Array(LINES).fill(MONTH)],
+    month: ['text', Array(LINES).fill(month)],
     product_line: ['text', Array.from({ length: LINES }, (_, l) => `line-${l}`)],
     revenue: ['numeric', Array.from({ length: LINES }, () => 50_000 + Math.round(rand() * 100_000))],
   });

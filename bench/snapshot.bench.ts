@@ -8,7 +8,9 @@
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- snapshot
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
 import { readActivity, readMonthCosts, readMonthRevenue } from '../src/db/repos/model-inputs.ts';
 import { monthBounds } from '../src/lib/dates.ts';
 import { createLogger } from '../src/lib/logger.ts';
@@ -23,24 +25,42 @@ interface Row {
   backend: string;
   events: number;
   readMs: number;
+  readCpuMs: number;
   modelMs: number;
+  modelCpuMs: number;
   snapshotMs: number;
   cpuMs: number;
   eventsInMonth: number;
   heapMb: number;
+  load: number;
 }
+
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 async function measure(backend: 'pglite' | 'postgres', events: number): Promise<Row> {
   const h = await createTestDb(backend);
   try {
     const s0 = performance.now();
+    // A month of history before the measured one, as a real database has (the reads must stay
+    // the size of the month), and its snapshot stored, as it is once that month was reviewed.
+    await seed(h.db, events, '2026-09');
     await seed(h.db, events);
-    console.log(`  ${backend} ${events}: seeded in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
-    const { start, end } = monthBounds(MONTH, TZ);
+    await sql`analyze`.execute(h.db);
     const asOf = new Date('2026-11-02T08:00:00Z');
+    const deps = { db: h.db, config, configHash, now: () => asOf, logger: createLogger({ level: 'silent' }) };
+    await ensureSnapshot(deps, '2026-09');
+    console.log(
+      `  ${backend} ${events}: seeded two months in ${((performance.now() - s0) / 1000).toFixed(1)} s`,
+    );
+    const { start, end } = monthBounds(MONTH, TZ);
 
     // Reads and the model apart, then the whole service (reads + model + 3 reference months + write).
+    globalThis.gc?.();
     const r0 = performance.now();
+    const rc0 = cpuNow();
     const activity = await readActivity(h.db, {
       from: new Date(start.getTime() - 120 * 60_000),
       to: end,
@@ -49,28 +69,30 @@ async function measure(backend: 'pglite' | 'postgres', events: number): Promise<
     const costs = await readMonthCosts(h.db, MONTH, '2026-11', 'USD', 'EffectiveCost');
     const revenue = await readMonthRevenue(h.db, MONTH);
     const r1 = performance.now();
+    const rc1 = cpuNow();
     const figures = computeMonthFigures(activity, costs.costs, revenue, config, { month: MONTH, asOf });
     const r2 = performance.now();
+    const rc2 = cpuNow();
 
     globalThis.gc?.();
     const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const { snapshot } = await ensureSnapshot(
-      { db: h.db, config, configHash, now: () => asOf, logger: createLogger({ level: 'silent' }) },
-      MONTH,
-    );
+    const c0 = cpuNow();
+    const { snapshot } = await ensureSnapshot(deps, MONTH);
     const t1 = performance.now();
-    const cpu = process.cpuUsage(c0);
+    const c1 = cpuNow();
     if (!snapshot.hasData) throw new Error('the benchmark month has no data');
     return {
       backend,
       events,
       readMs: r1 - r0,
+      readCpuMs: rc1 - rc0,
       modelMs: r2 - r1,
+      modelCpuMs: rc2 - rc1,
       snapshotMs: t1 - t0,
-      cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuMs: c1 - c0,
       eventsInMonth: figures.counts['eventsInMonth'] ?? 0,
       heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+      load: loadavg()[0]!,
     };
   } finally {
     await h.close();
@@ -82,15 +104,15 @@ for (const backend of backends()) {
   for (const events of SIZES) rows.push(await measure(backend, events));
 }
 console.log(
-  '\n| backend | events | read month (ms) | model (ms) | ensureSnapshot (ms) | events in month | heap after (MB) |',
+  '\n| backend | events generated | events in month | read (ms) | read CPU (ms) | model (ms) | model CPU (ms) | ensureSnapshot (ms) | ensureSnapshot CPU here (ms) | heap (MB) | load avg |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.backend} | ${r.events.toLocaleString('en-US')} | ${r.readMs.toFixed(0)} | ${r.modelMs.toFixed(0)} | ${r.snapshotMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.eventsInMonth.toLocaleString('en-US')} | ${r.heapMb.toFixed(0)} |`,
+    `| ${r.backend} | ${r.events.toLocaleString('en-US')} | ${r.eventsInMonth.toLocaleString('en-US')} | ${r.readMs.toFixed(0)} | ${r.readCpuMs.toFixed(0)} | ${r.modelMs.toFixed(0)} | ${r.modelCpuMs.toFixed(0)} | ${r.snapshotMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.heapMb.toFixed(0)} | ${r.load.toFixed(1)} |`,
   );
 }
 const worst = Math.max(...rows.filter((r) => r.events === Math.max(...SIZES)).map((r) => r.snapshotMs));
 console.log(
-  `\ngoal < 5000 ms at ${Math.max(...SIZES).toLocaleString('en-US')} events: ${worst < 5000 ? 'met' : 'NOT met'} (${worst.toFixed(0)} ms)`,
+  `\ngoal < 5000 ms at ${Math.max(...SIZES).toLocaleString('en-US')} events: ${worst < 5000 ? 'met' : 'NOT met'} (${worst.toFixed(0)} ms wall; ${cpus().length} cores)`,
 );

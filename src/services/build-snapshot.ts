@@ -4,7 +4,7 @@ import { readActivity, readMonthCosts, readMonthRevenue } from '../db/repos/mode
 import {
   freezeSnapshot,
   readSnapshot,
-  readSnapshots,
+  readSnapshotFigures,
   recordSnapshotRebuild,
   replaceFrozenSnapshot,
   saveOpenSnapshot,
@@ -118,12 +118,12 @@ export async function computeSnapshotData(deps: SnapshotDeps, month: string): Pr
   const asOf = deps.now();
   const current = await computeMonth(deps.db, deps.config, month, asOf);
   const refMonths = Array.from({ length: REFERENCE_MONTHS }, (_, i) => addMonths(month, -(i + 1)));
-  const stored = await readSnapshots(deps.db, refMonths);
+  const stored = await readSnapshotFigures(deps.db, refMonths);
   const references: Array<ReferenceMonth | null> = [];
   for (const m of refMonths) {
-    const s = stored.get(m);
-    if (s) {
-      references.push({ month: m, productLines: s.productLines });
+    const productLines = stored.get(m);
+    if (productLines) {
+      references.push({ month: m, productLines });
       continue;
     }
     const c = await computeMonth(deps.db, deps.config, m, asOf);

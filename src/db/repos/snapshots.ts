@@ -1,5 +1,5 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Snapshot, SnapshotData } from '../../model/types.ts';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { ProductLineReport, Snapshot, SnapshotData } from '../../model/types.ts';
 import type { Database, SnapshotTable } from '../schema.ts';
 
 /**
@@ -27,6 +27,30 @@ export async function readSnapshots(db: Conn, months: readonly string[]): Promis
     .where('month', 'in', [...months])
     .execute();
   return new Map(rows.map((r) => [r.month, rowToSnapshot(r)]));
+}
+
+/**
+ * Only the product lines' figures of stored snapshots (what drift is measured against), without
+ * reading each snapshot's explanation, which is most of its size.
+ */
+export async function readSnapshotFigures(
+  db: Conn,
+  months: readonly string[],
+): Promise<Map<string, ProductLineReport[]>> {
+  if (months.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('snapshot')
+    .select(['month', sql<ProductLineReport[] | string>`data -> 'productLines'`.as('productLines')])
+    .where('month', 'in', [...months])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.month,
+      (typeof r.productLines === 'string'
+        ? JSON.parse(r.productLines)
+        : r.productLines) as ProductLineReport[],
+    ]),
+  );
 }
 
 /** Months that have a snapshot, newest first, with their status. */
