@@ -9,8 +9,10 @@
 import type { App, MessageShortcut, ViewStateValue } from '@slack/bolt';
 import { mentionChannel } from '../blocks/escape.ts';
 import { renderAssignedToYou } from '../blocks/action-items.ts';
+import { renderAnomalyAlert } from '../blocks/anomaly-alert.ts';
 import { isMonth } from '../lib/dates.ts';
 import { confirmActionItem } from '../services/action-notify.ts';
+import { readAnomalyForAlert } from '../services/anomaly-triage.ts';
 import {
   type ActionField,
   type ActionItem,
@@ -21,7 +23,7 @@ import {
   prefillFromAnomaly,
   validateActionItemDraft,
 } from '../services/action-items.ts';
-import { ACTION_IDS, CALLBACK_IDS } from '../slack/ids.ts';
+import { ACTION_IDS, ANOMALY_ALERT_ACTIONS, CALLBACK_IDS } from '../slack/ids.ts';
 import type { SlackDeps } from '../slack/register.ts';
 import {
   type Click,
@@ -146,8 +148,24 @@ export async function afterCreate(
         log.warn(`could not tell the owner of action item #${item.id}`, { error: err }),
       );
   }
+  if (result.created && item.anomalyId !== null) await refreshAnomalyAlert(slack, item.anomalyId);
   await refreshHomes(slack, [item.ownerId, item.creatorId]);
   return confirmed;
+}
+
+/** The anomaly's alert lists the items raised from it: show the new one there too. */
+async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
+  try {
+    const { anomaly, view } = await readAnomalyForAlert(slack.deps, anomalyId);
+    if (!anomaly.channelId || !anomaly.messageTs) return;
+    await slack.gateway.update(
+      anomaly.channelId,
+      anomaly.messageTs,
+      renderAnomalyAlert(view, ANOMALY_ALERT_ACTIONS),
+    );
+  } catch (err) {
+    slack.deps.logger.warn(`could not update the alert of anomaly #${anomalyId}`, { error: err });
+  }
 }
 
 function reviewButtonValue(value: string | undefined): { productLine: string | null; month: string | null } {

@@ -316,6 +316,64 @@ describe.each(backends())('the action log in Slack on %s', (backend) => {
     expect(t.fake.callsTo('chat.postMessage').filter(since(before))).toEqual([]);
   });
 
+  it('creates an item from an anomaly alert: prefilled and linked, confirmed under the alert, the alert updated', async () => {
+    const alert = await t.app.gateway.post('C0PAYMENT1', { text: 'Cost anomaly: Checkout · Amazon EC2' });
+    const anomaly = await insertCostAnomaly(t.db.db, {
+      productLine: 'checkout',
+      service: 'Amazon EC2',
+      currency: 'USD',
+      firstDay: '2026-11-05',
+      lastDay: '2026-11-06',
+      actual: 812.4,
+      expected: 301.1,
+      impact: 511.3,
+      impactPct: 169.8,
+      rootCause: [],
+      status: 'open',
+      detectedAt: clock,
+    });
+    await t.db.db
+      .updateTable('anomaly')
+      .set({ channelId: 'C0PAYMENT1', messageTs: alert.ts, alertedAt: clock })
+      .where('id', '=', anomaly.id)
+      .execute();
+    let before = lastSeq();
+    await click({
+      actionId: ACTION_IDS.anomalyToAction,
+      value: String(anomaly.id),
+      userId: ADA,
+      container: { type: 'message', message_ts: alert.ts, channel_id: 'C0PAYMENT1', is_ephemeral: false },
+      message: { type: 'message', ts: alert.ts, text: 'Cost anomaly' },
+    });
+    const view = viewOf(await t.fake.waitFor('views.open', since(before)));
+    const el = (id: string) => view.blocks.find((b) => b.block_id === id)?.element ?? {};
+    expect(el(UI.blocks.title)['initial_value']).toBe(
+      'Find the cause of the Amazon EC2 cost increase since 2026-11-05',
+    );
+    expect((el(UI.blocks.product)['initial_option'] as { value: string }).value).toBe('checkout');
+    expect((el(UI.blocks.anomaly)['initial_option'] as { value: string }).value).toBe(String(anomaly.id));
+    before = lastSeq();
+    const r = await submit(view, {
+      title: 'Find the EC2 spike',
+      owner: ADA,
+      due: '2026-11-13',
+      product: 'checkout',
+      anomaly: anomaly.id,
+    });
+    expect(r.body).toBeNull();
+    const [item] = await items();
+    expect(item).toMatchObject({ anomalyId: anomaly.id, sourceChannel: 'C0PAYMENT1', sourceTs: alert.ts });
+    const confirmation = await t.fake.waitFor(
+      'chat.postMessage',
+      (c) => c.seq > before && c.params['channel'] === 'C0PAYMENT1',
+    );
+    expect(confirmation.params['thread_ts']).toBe(alert.ts);
+    const updated = await t.fake.waitFor('chat.update', (c) => c.seq > before && c.params['ts'] === alert.ts);
+    expect(JSON.stringify(updated.params['blocks'])).toContain(
+      `Action item #${item?.id} for <@${ADA}>: Find the EC2 spike`,
+    );
+  });
+
   it('logs a message as an action with the shortcut, keeping its permalink, confirmed in its thread', async () => {
     const msg = await t.app.gateway.post(GENERAL, { text: 'we should turn off the idle GPUs' });
     const before = lastSeq();
