@@ -130,10 +130,6 @@ export async function runLocalPreview(
 }
 
 async function watch(io: PreviewIo, opts: PreviewOptions, render: () => Promise<void>): Promise<number> {
-  io.stdout(
-    `finops-review: watching (pid ${process.pid}): \`kill -HUP ${process.pid}\` renders the preview again ` +
-      '(after an ingest, a config change…); Ctrl-C stops\n',
-  );
   const stopped = opts.untilStopped ?? new Promise<string>(() => undefined);
   let wake: (() => void) | undefined;
   let pending = false;
@@ -141,6 +137,13 @@ async function watch(io: PreviewIo, opts: PreviewOptions, render: () => Promise<
     pending = true;
     wake?.();
   });
+  // Signal listeners do not keep Node running; this timer does, until the preview stops.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  // Said only once listening, so a reload sent as soon as it is read is not lost.
+  io.stdout(
+    `finops-review: watching (pid ${process.pid}): \`kill -HUP ${process.pid}\` renders the preview again ` +
+      '(after an ingest, a config change…); Ctrl-C stops\n',
+  );
   try {
     for (;;) {
       const reload = new Promise<'reload'>((resolve) => {
@@ -158,6 +161,7 @@ async function watch(io: PreviewIo, opts: PreviewOptions, render: () => Promise<
       io.stdout('finops-review: watching again; Ctrl-C stops\n');
     }
   } finally {
+    clearInterval(keepAlive);
     off?.();
   }
 }
