@@ -18,7 +18,7 @@ import {
   type RenderedMessage,
   section,
 } from './kit.ts';
-import { capBlocks, joinLinesWithin, LIMITS, moreText, truncateText } from './limits.ts';
+import { capBlocks, LIMITS, moreText, truncateText } from './limits.ts';
 
 /** The ids the action log's renderers use (src/slack/ids.ts ACTION_ITEM_UI). */
 export interface ActionItemUiIds {
@@ -548,15 +548,6 @@ export function renderNoteModal(
       placeholder: plain('What happened, what is blocking it'),
     }),
   ]);
-}
-
-/** A one-line summary of items for texts that cannot carry blocks (logs, the preview). */
-export function itemsAsText(cards: readonly ActionItemCard[], max = LIMITS.sectionText): string {
-  return joinLinesWithin(
-    cards.map((c) => `#${c.id} ${c.title} — due ${c.dueDate} (${c.state})`),
-    max,
-    'items',
-  );
 }
 
 /** The answer to a complete `/finops action add`: the item, and whether the channel was told. */

@@ -448,7 +448,7 @@ export function actionItemHistory(deps: Pick<ServiceDeps, 'db'>, itemId: number)
 
 // ── listing ──────────────────────────────────────────────────────────────────
 
-/** What `/finops actions` lists: `all` = every item of a product line, open first. */
+/** The filters of `/finops actions` (a product line is given separately). */
 export type ActionListFilter = 'mine' | 'open' | 'overdue';
 
 export interface ActionListQuery {

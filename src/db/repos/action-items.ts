@@ -326,20 +326,3 @@ export async function listUnconfirmedActionItems(db: Conn, since: Date): Promise
     .execute();
   return rows.map(actionItemRowToItem);
 }
-
-/** Whether an event of `kind` was recorded for the item at or after `since`. */
-export async function hasActionEventSince(
-  db: Conn,
-  actionItemId: number,
-  kind: ActionEventKind,
-  since: Date,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('actionEvent')
-    .select('id')
-    .where('actionItemId', '=', actionItemId)
-    .where('kind', '=', kind)
-    .where('at', '>=', since)
-    .executeTakeFirst();
-  return row !== undefined;
-}
