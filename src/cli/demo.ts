@@ -4,6 +4,7 @@ import { type SeedProgress, seedDemo } from '../services/demo/seed.ts';
 import { DEMO_DEFAULT_MONTHS, DEMO_DEFAULT_SEED, DEMO_SPIKE, DEMO_STORY } from '../services/demo/story.ts';
 import { isMonth, lastClosedMonth } from '../lib/dates.ts';
 import { InputError } from '../lib/errors.ts';
+import { createProgress } from '../lib/progress.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
 
@@ -44,20 +45,32 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   const { io } = ctx;
   const { db } = await ctx.database();
-  if (io.isTty) io.stdout('Generating the demo organisation…');
-  let first = true;
+  const progress = createProgress(io);
+  const task = progress.start(`seeding the demo organisation (seed ${seed})`, { unit: 'rows' });
+  let written = 0;
   const onProgress = (p: SeedProgress) => {
     const line =
       p.step === 'insert'
         ? `  ${p.what.padEnd(18)} ${fmt(p.rows).padStart(7)} rows  ${seconds(p.ms).padStart(7)}`
         : `  ${p.what.padEnd(26)}${p.rows > 0 ? ` ${fmt(p.rows)} rows` : ''}  ${seconds(p.ms)}`;
-    io.stdout(`${first && io.isTty ? '\r\x1b[K' : ''}${line}\n`);
-    first = false;
+    progress.log(line);
+    if (p.step === 'generate') task.update(0, { total: p.rows });
+    if (p.step === 'insert') written += p.rows;
+    task.update(written, { detail: p.what });
   };
-  const r = await seedDemo(
-    { db, now: ctx.now },
-    { seed, months, endMonth, force: values.force === true, onProgress },
-  );
+  let r: Awaited<ReturnType<typeof seedDemo>>;
+  try {
+    r = await seedDemo(
+      { db, now: ctx.now },
+      { seed, months, endMonth, force: values.force === true, onProgress },
+    );
+    task.finish(`${fmt(r.totalRows)} rows`);
+  } catch (err) {
+    task.fail('nothing was written');
+    throw err;
+  } finally {
+    progress.close();
+  }
 
   const out = [
     `Seeded the demo organisation (seed ${r.seed}): ${r.people} engineers in ${r.teams} teams, ` +
