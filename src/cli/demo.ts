@@ -45,7 +45,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   const { io } = ctx;
   const { db } = await ctx.database();
-  const progress = createProgress(io);
+  const progress = createProgress(io, { log: (line) => ctx.logger.info(line) });
   const task = progress.start(`seeding the demo organisation (seed ${seed})`, { unit: 'rows' });
   let written = 0;
   const onProgress = (p: SeedProgress) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InputError } from '../lib/errors.ts';
+import { createProgress } from '../lib/progress.ts';
 import {
   focusPathsFromConfig,
   formatFocusIngest,
@@ -37,9 +38,21 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       );
     }
   }
-  const prepared = await prepareFocusIngest(config, files);
-  const deps = await ctx.services();
-  const result = await storeFocusIngest(deps, prepared, started);
-  for (const line of formatFocusIngest(result, config.model.cost_metric)) ctx.io.stdout(`${line}\n`);
-  return 0;
+  const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
+  try {
+    const reading = progress.start('reading and checking FOCUS files', {
+      unit: 'files',
+      total: files.length,
+    });
+    const prepared = await prepareFocusIngest(config, files);
+    reading.finish(`${files.length} file(s)`);
+    const deps = await ctx.services();
+    const storing = progress.start('allocating and storing the daily cost');
+    const result = await storeFocusIngest(deps, prepared, started);
+    storing.finish();
+    for (const line of formatFocusIngest(result, config.model.cost_metric)) ctx.io.stdout(`${line}\n`);
+    return 0;
+  } finally {
+    progress.close();
+  }
 }

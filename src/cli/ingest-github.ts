@@ -1,4 +1,5 @@
 import { reposFromConfig } from '../ingest/github/repo-spec.ts';
+import { createProgress } from '../lib/progress.ts';
 import {
   formatGithubSummary,
   githubProblemLines,
@@ -25,7 +26,15 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   githubSettings({ config, env: ctx.env });
 
   const deps = await ctx.services();
-  const summary = await ingestGithub(deps, { billable: values.billable === true });
+  const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
+  const task = progress.start('reading GitHub', { unit: 'repositories' });
+  const summary = await ingestGithub(deps, {
+    billable: values.billable === true,
+    onProgress: (p) => task.report(p),
+  }).finally(() => progress.close());
+  task.finish(
+    `${summary.reposDone}/${summary.repos} repositories, ${summary.prs.toLocaleString('en-US')} pull requests`,
+  );
   for (const line of formatGithubSummary(summary)) ctx.io.stdout(`${line}\n`);
   for (const line of githubProblemLines(summary)) ctx.io.stderr(`finops ingest: ${line}\n`);
   if (summary.error) {

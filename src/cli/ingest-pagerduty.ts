@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { InputError } from '../lib/errors.ts';
+import { createProgress } from '../lib/progress.ts';
 import {
   configuredPagerDutyServices,
   type IngestPagerDutyResult,
@@ -32,7 +33,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     since = dt.toJSDate();
   }
   const deps = await ctx.services();
-  const result = await ingestPagerDuty(deps, since ? { since } : {});
+  const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
+  const task = progress.start('reading PagerDuty', { unit: 'services' });
+  const result = await ingestPagerDuty(deps, {
+    ...(since ? { since } : {}),
+    onProgress: (p) => task.report(p),
+  }).finally(() => progress.close());
+  task.finish(`${result.stats.incidentsStored} incidents stored`);
   ctx.io.stdout(formatResult(result, ctx.env['PAGERDUTY_API_HOST']?.trim() || 'api.pagerduty.com'));
   return 0;
 }

@@ -38,6 +38,11 @@ export interface ProgressOptions {
   redrawMs?: number;
   /** Not a terminal: at most one line per this many milliseconds while a step runs. */
   logEveryMs?: number;
+  /**
+   * Not a terminal: where the plain lines go (default: stdout). Commands whose stdout is their
+   * result pass the logger here, so progress becomes log lines on stderr.
+   */
+  log?: (line: string) => void;
 }
 
 export interface ProgressTask {
@@ -78,6 +83,7 @@ export function createProgress(io: ProgressIo, opts: ProgressOptions = {}): Prog
   const clock = opts.clock ?? (() => performance.now());
   const redrawMs = opts.redrawMs ?? 250;
   const logEveryMs = opts.logEveryMs ?? 5000;
+  const plain = opts.log ?? ((line: string) => io.stdout(`${line}\n`));
   let current: Active | null = null;
   let drawn = false;
   let frame = 0;
@@ -140,8 +146,10 @@ export function createProgress(io: ProgressIo, opts: ProgressOptions = {}): Prog
     a.ended = true;
     if (current === a) current = null;
     stopTimer();
-    if (io.isTty) clearLine();
-    io.stdout(`${line}\n`);
+    if (io.isTty) {
+      clearLine();
+      io.stdout(`${line}\n`);
+    } else plain(line);
   }
 
   return {
@@ -166,7 +174,7 @@ export function createProgress(io: ProgressIo, opts: ProgressOptions = {}): Prog
           timer.unref?.();
         }
       } else {
-        io.stdout(`${what}…${a.total !== undefined ? ` (${count(a.total)} ${a.unit})`.trimEnd() : ''}\n`);
+        plain(`${what}…${a.total !== undefined ? ` (${count(a.total)} ${a.unit})`.trimEnd() : ''}`);
       }
       const task: ProgressTask = {
         update(done, u = {}) {
@@ -178,7 +186,7 @@ export function createProgress(io: ProgressIo, opts: ProgressOptions = {}): Prog
             draw();
           } else if (clock() - a.lastLogged >= logEveryMs) {
             a.lastLogged = clock();
-            io.stdout(`  ${what}: ${status(a)}\n`);
+            plain(`  ${what}: ${status(a)}`);
           }
         },
         report(p) {

@@ -35,6 +35,7 @@ import {
 } from '../ingest/github/reads.ts';
 import { type RepoTarget, reposFromConfig } from '../ingest/github/repo-spec.ts';
 import { FinopsError, InputError, isInputError } from '../lib/errors.ts';
+import type { OnProgress } from '../lib/progress.ts';
 import type { ServiceDeps } from './deps.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface IngestGithubOptions {
   graphqlIntervalMs?: number;
   maxWaitMs?: number;
   maxRetries?: number;
+  /** Told at each repository and each stored page (the CLI shows it as progress). */
+  onProgress?: OnProgress;
 }
 
 export type RepoProblem = {
@@ -191,6 +194,14 @@ export async function ingestGithub(
   const failed: Array<{ repo: string; message: string }> = [];
   let reposDone = 0;
   let fatal: Error | null = null;
+  const currentRepo = '';
+  const tell = () =>
+    opts.onProgress?.({
+      unit: 'repositories',
+      done: reposDone + skipped.length + failed.length,
+      total: targets.length,
+      detail: `${currentRepo} · ${n(counts.prs)} pull requests, ${n(counts.workflowRuns)} workflow runs so far`,
+    });
 
   const since = new Date(deps.now());
   since.setUTCMonth(since.getUTCMonth() - (deps.config.sources.github?.backfill_months ?? 6));
@@ -234,6 +245,7 @@ export async function ingestGithub(
             );
           }
         });
+        tell();
         if (end || !page.next) return;
         at = page.next;
       }

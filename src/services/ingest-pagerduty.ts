@@ -38,6 +38,7 @@ import {
   userPages,
 } from '../ingest/pagerduty/reads.ts';
 import { errorLine, FinopsError, InputError } from '../lib/errors.ts';
+import type { OnProgress } from '../lib/progress.ts';
 import type { ServiceDeps } from './deps.ts';
 
 /**
@@ -62,6 +63,8 @@ export interface IngestPagerDutyOptions {
   /** Where reading starts, instead of the cursor (or, without one, 180 days back). */
   since?: Date;
   signal?: AbortSignal;
+  /** Told as services are read and incidents stored (the CLI shows it as progress). */
+  onProgress?: OnProgress;
 }
 
 export interface PagerDutyServiceSummary {
@@ -240,6 +243,14 @@ async function run(
   const byEmail = peopleByEmail(config.people);
   const done = new Set<string>();
   const responders = new Set<string>();
+  let servicesDone = 0;
+  const tell = (detail: string) =>
+    opts.onProgress?.({
+      unit: 'services',
+      done: servicesDone,
+      total: services.length,
+      detail: `${detail} · ${stats.incidentsStored} incidents stored`,
+    });
   const checkAbort = () => {
     if (opts.signal?.aborted)
       throw new FinopsError('aborted', 'PagerDuty ingestion stopped before it finished');
@@ -275,6 +286,7 @@ async function run(
     });
     stats.incidentsStored += 1;
     stats.logEntriesStored += entries.length;
+    tell(id);
     stats.usersKeptFromLog += kept;
     for (const r of responderIds(entries)) responders.add(r);
   };
@@ -348,6 +360,8 @@ async function run(
         await writeIngestCursor(db, key, w.until.toISOString(), now);
         stats.windows += 1;
       }
+      servicesDone += 1;
+      tell(s.serviceId);
       logger.info('pagerduty service read', {
         service: s.serviceId,
         productLine: s.productLine,

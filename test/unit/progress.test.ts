@@ -89,6 +89,26 @@ describe('progress', () => {
     );
   });
 
+  it('sends the plain lines to a log sink when given one (stdout stays the command result)', () => {
+    const out: string[] = [];
+    const logged: string[] = [];
+    let now = 0;
+    const progress = createProgress(
+      { stdout: (t) => out.push(t), isTty: false },
+      { clock: () => now, redrawMs: 0, log: (line) => logged.push(line) },
+    );
+    const task = progress.start('reading FOCUS files', { unit: 'files', total: 2 });
+    now = 800;
+    task.update(2);
+    task.finish('2 files, 1,204 rows');
+    progress.log('a result line');
+    expect(logged).toEqual([
+      'reading FOCUS files… (2 files)',
+      'reading FOCUS files: 2 files, 1,204 rows (0.8 s)',
+    ]);
+    expect(out).toEqual(['a result line\n']);
+  });
+
   it('keeps log lines above the redrawn line on a terminal and clears it on close', () => {
     const t = setup(true);
     const task = t.progress.start('building snapshots', { unit: 'months', total: 6 });
