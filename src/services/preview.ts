@@ -391,7 +391,7 @@ async function renderPreview(
       if (p === alertPosts[0]) return `anomaly-alert-${spike?.productLine ?? 'unallocated'}`;
       return p.kind === 'update'
         ? 'anomaly-alert-updated'
-        : `anomaly-thread-${firstWords(p.message?.text ?? '')}`;
+        : `anomaly-thread-reply-${alertPosts.filter((x) => x.threadTs !== null).indexOf(p) + 1}`;
     }
     return `reminder-dm-${messenger.userName(p.user ?? '')}`;
   };
