@@ -16,6 +16,9 @@ import { monthBounds } from '../src/lib/dates.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { computeMonthFigures } from '../src/model/figures.ts';
 import { ensureSnapshot } from '../src/services/build-snapshot.ts';
+import pg from 'pg';
+import { connect, type DbHandle } from '../src/db/connect.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
 import { backends, createTestDb } from '../test/support/db.ts';
 import { config, configHash, MONTH, seed, TZ } from './snapshot-data.ts';
 
@@ -40,8 +43,41 @@ const cpuNow = () => {
   return (c.user + c.system) / 1000;
 };
 
+/**
+ * A database of its own per size. Postgres: dropped only once the pool's connections have left
+ * (pg-pool's end() resolves before they close, and a forced drop would kill them mid-close).
+ */
+async function openDb(backend: 'pglite' | 'postgres'): Promise<DbHandle> {
+  if (backend === 'pglite') return createTestDb('pglite');
+  const adminUrl = process.env['TEST_DATABASE_URL']!;
+  const name = `finops_bench_snapshot_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const h = await connect({ databaseUrl: url.toString(), poolSize: 5 });
+  await migrateToLatest(h.db);
+  return {
+    ...h,
+    close: async () => {
+      await h.close();
+      for (let i = 0; i < 200; i++) {
+        const r = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+          name,
+        ]);
+        if (r.rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.end();
+    },
+  };
+}
+
 async function measure(backend: 'pglite' | 'postgres', events: number): Promise<Row> {
-  const h = await createTestDb(backend);
+  const h = await openDb(backend);
   try {
     const s0 = performance.now();
     // A month of history before the measured one, as a real database has (the reads must stay

@@ -144,6 +144,45 @@ function sessionStarts(
   return starts;
 }
 
+const INDEX_SPACE = 2 ** 17;
+/** (at − window start) × 8 + stage rank stays below 2^36 for any window up to 99 days. */
+const MAX_ORDER_SPAN = 2 ** 36;
+
+/**
+ * Sorts one person's events in `compareEvents` order. Time and stage fold into one number with
+ * the event's index packed below it, so a native Float64Array sort does the work without a
+ * comparator call per comparison; only events tied in time and stage are then compared by
+ * kind and id. Falls back to the plain comparator sort where the packing would not be exact.
+ */
+function sortEvents(events: EffortEvent[], windowStart: number): void {
+  const n = events.length;
+  const base = windowStart * 8;
+  let fits = n < INDEX_SPACE;
+  for (let i = 0; fits && i < n; i++) {
+    const o = events[i]!.order - base;
+    if (o < 0 || o >= MAX_ORDER_SPAN) fits = false;
+  }
+  if (!fits) {
+    events.sort(compareEvents);
+    return;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (events[i]!.order - base) * INDEX_SPACE + i;
+  keys.sort();
+  const sorted = new Array<EffortEvent>(n);
+  for (let i = 0; i < n; i++) sorted[i] = events[keys[i]! % INDEX_SPACE]!;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && sorted[j]!.order === sorted[i]!.order) j++;
+    if (j - i > 1) {
+      const run = sorted.slice(i, j).sort(tieBreak);
+      for (let k = i; k < j; k++) sorted[k] = run[k - i]!;
+    }
+    i = j;
+  }
+  for (let i = 0; i < n; i++) events[i] = sorted[i]!;
+}
+
 /** Minutes a CI run bills: GitHub's billable time when known, else the run's duration once completed. */
 export function runMinutes(run: WorkflowRunInput): number {
   if (run.billableMs !== null) return run.billableMs / MINUTE;
@@ -272,7 +311,11 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
   const built = buildEvents(input, config, people, attribution);
   const counts: Record<string, number> = { ...built.counts, events: built.events.length, eventsInMonth: 0 };
   const eventsByPerson = new Map<string, EffortEvent[]>();
+  // An event before the window (month start − look-back) or after the month can neither add
+  // minutes to the month nor change the session of an event in it: leave it out.
+  const windowStart = monthStart - lookbackMs;
   for (const e of built.events) {
+    if (e.at < windowStart || e.at >= monthEnd) continue;
     const list = eventsByPerson.get(e.person.key);
     if (list) list.push(e);
     else eventsByPerson.set(e.person.key, [e]);
@@ -341,8 +384,7 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
       flushPerson(own!.person);
       continue;
     }
-    // compareEvents, with time and stage folded into one number.
-    events.sort((a, b) => a.order - b.order || tieBreak(a, b));
+    sortEvents(events, windowStart);
     const starts = sessionStarts(events, config.model.session_gap_minutes, config.model.first_event_minutes);
     let j = 0;
     for (let i = 0; i < events.length; i++) {
