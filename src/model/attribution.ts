@@ -78,9 +78,15 @@ export function createAttribution(config: Config): Attribution {
   }
   const orderOf = new Map(config.product_lines.map((p, i) => [p.id, i]));
 
+  const wholeCache = new Map<string, Share[]>();
   const wholeRepo = (repo: string): Share[] => {
-    const whole = specs.get(repo)?.find((s) => s.match === null);
-    return whole ? [{ productLine: whole.productLine, weight: 1 }] : UNALLOCATED_SHARE;
+    let hit = wholeCache.get(repo);
+    if (!hit) {
+      const whole = specs.get(repo)?.find((s) => s.match === null);
+      hit = whole ? [{ productLine: whole.productLine, weight: 1 }] : UNALLOCATED_SHARE;
+      wholeCache.set(repo, hit);
+    }
+    return hit;
   };
 
   return {
@@ -108,7 +114,7 @@ export function createAttribution(config: Config): Attribution {
         .map(([productLine, v]) => ({ productLine, weight: v / denominator }));
     },
     forRepo(repo) {
-      return wholeRepo(repo.toLowerCase());
+      return wholeCache.get(repo) ?? wholeRepo(repo.toLowerCase());
     },
     forService(serviceId) {
       return services.get(serviceId) ?? null;

@@ -402,7 +402,8 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
       if (!(minutes > 0)) continue;
       const day = calendar.dayOf(e.at);
       const qaShare = e.stage === 'authoring' && e.pr ? e.pr.testShare : 0;
-      for (const share of e.shares) {
+      for (let si = 0; si < e.shares.length; si++) {
+        const share = e.shares[si]!;
         const m = minutes * share.weight;
         if (qaShare > 0) {
           contribute(

@@ -96,6 +96,8 @@ export function buildEvents(
     firstReviewAt: number | null;
     /** The repo has `owner/name:glob` entries. */
     globRepo: boolean;
+    /** `[this]`, made once: the carriers of a commit only this PR carries. */
+    alone: PrState[];
   }
   // PRs by repo then number; repo names are looked up as stored first, lower-cased on a miss.
   const byRepo = new Map<string, Map<number, PrState>>();
@@ -138,6 +140,7 @@ export function buildEvents(
       createdAt: pr.createdAt.getTime(),
       firstReviewAt: null,
       globRepo: attribution.hasGlobs(pr.repo),
+      alone: [],
     });
   }
   for (const r of input.reviews) {
@@ -239,7 +242,8 @@ export function buildEvents(
     } else {
       first = entry;
       const pr = prs.get(entry.repo, entry.prNumber);
-      carriers = pr ? [pr] : NONE;
+      if (pr && pr.alone.length === 0) pr.alone.push(pr);
+      carriers = pr ? pr.alone : NONE;
     }
     if (carriers.some((p) => p.globRepo)) shaPrs.set(sha, carriers);
     if (first.parentCount > 1) {
