@@ -204,6 +204,17 @@ for (const b of backends) {
 }
 lines.push(
   '',
+  'How: DuckDB (`@duckdb/node-api`) reads the file with every column as VARCHAR, converts and checks each',
+  'value and groups the rows by day in one pass into a staging table (128 MB memory limit, 4 MB CSV',
+  'buffers, file-backed so that more groups spill to disk, not to RAM), while Node hashes the file',
+  '(sha256). The pure model then decides allocation once per distinct (sub-account, service name, tag',
+  'values) subject, about a thousand here; DuckDB applies the decisions and hands JS ≈ 105,000 groups,',
+  'whose shared costs are split exactly (integer amounts of 10⁻¹⁸) and written in JSON batches of 2,000 in',
+  'one transaction. What the CPU beyond the bare query pays for: parsing as text and validating every',
+  'value (the bare query trusts its sniffed types), the JSON Tags, the sha256 of 1.6 GB (≈ 1.4 s), Node and',
+  'tsx starting (≈ 1 s), allocation and the insert (≈ 1 s). On PGlite the embedded database itself takes',
+  'most of the memory (see `finops migrate` alone), so the 400 MB goal holds on Postgres only.',
+  '',
   'Every ingest run after the first replaces what the previous one stored (the daily restatement path:',
   'delete the cost sources, insert them again, one transaction). The wall figures of a saturated machine',
   'mostly measure waiting for a core; the CPU ratio is the one that stands for a quiet machine.',

@@ -403,7 +403,7 @@ function foldDaily(parts: Array<AllocatedPart<StagedRow>>): Map<string, DailyRow
 }
 
 /** Rows per INSERT: one JSON parameter each, so both backends take a batch in one round trip. */
-const INSERT_BATCH = 5000;
+const INSERT_BATCH = 2000;
 
 async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {

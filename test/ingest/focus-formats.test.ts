@@ -290,6 +290,12 @@ describe('FOCUS reader: spellings of the same data', () => {
     expect(p.warnings.join('\n')).toContain('same content');
   });
 
+  it('gives DuckDB more memory when the blocks it must hold do not fit, with the same result', async () => {
+    const file = csvFile(focusCsv(REFERENCE_ROWS));
+    const p = await prepareFocusIngest(config, [file], { reader: { memoryLimit: '4MB', threads: 2 } });
+    expect(flat(p)).toEqual(reference);
+  });
+
   it('puts a row billed in the next period in that period’s cost source', async () => {
     const p = await prepareFocusIngest(config, [
       csvFile(

@@ -97,9 +97,13 @@ export interface FocusStaging {
 
 /**
  * DuckDB's share of the 400 MB budget of a 2-million-row ingest: Node with its modules takes
- * about 150 MB before reading starts. Larger files spill to the temp directory, not to RAM.
+ * about 170 MB before reading starts, the groups in JS about 40 MB after. The staging database is
+ * a file in a temp directory, so whatever exceeds the limit (more groups, bigger files) is
+ * evicted to disk; blocks that must stay in memory get more room (see stageWithHeadroom).
  */
 const DEFAULT_MEMORY_LIMIT = '128MB';
+/** DuckDB's cap once every file is staged. */
+const FINAL_MEMORY_LIMIT = '48MB';
 
 export async function openFocusStaging(
   tagFilters: readonly TagFilter[],
@@ -112,7 +116,7 @@ export async function openFocusStaging(
     temp_directory: tempDir,
     preserve_insertion_order: 'false',
   };
-  const instance = await DuckDBInstance.create(':memory:', settings);
+  const instance = await DuckDBInstance.create(path.join(tempDir, 'staging.duckdb'), settings);
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
   await conn.run(createStagingSql(tagFilters.length));
@@ -126,6 +130,10 @@ export async function openFocusStaging(
       await conn.run(`DELETE FROM focus_group WHERE file_idx = ${fileIdx}`);
     },
     async subjects() {
+      // Reading is over: the staged groups live in the file-backed staging database, and the
+      // remaining queries (subjects, the final grouping) need far less memory than reading did.
+      // A lower cap makes DuckDB give memory back before JS starts holding the groups.
+      await conn.run(`SET memory_limit = '${FINAL_MEMORY_LIMIT}'`);
       await conn.run(createSubjectsSql(tagFilters.length));
       const r = await conn.runAndReadAll('SELECT * FROM focus_subject ORDER BY id');
       return (r.getRowObjectsJson() as Array<Record<string, unknown>>).map((row) => {
@@ -227,6 +235,28 @@ async function describeSource(conn: DuckDBConnection, file: string): Promise<Fil
   return { path: file, format, columns, plan, ...(types ? { types } : {}) };
 }
 
+const isOutOfMemory = (err: unknown) => /^Out of Memory Error/.test(String((err as Error).message));
+
+/**
+ * Runs the staging INSERT; if DuckDB cannot fit the blocks it must hold at once (buffers and
+ * hash tables in flight cannot be evicted), the failed statement changed nothing, and it is run
+ * again with twice the memory, up to 8×. The limit then stays raised for the rest of the run.
+ */
+async function stageWithHeadroom(conn: DuckDBConnection, settings: Record<string, string>, sql: string) {
+  const base = parseInt(settings['memory_limit'] ?? DEFAULT_MEMORY_LIMIT, 10);
+  for (let factor = 1; ; factor *= 2) {
+    try {
+      await conn.run(sql);
+      return;
+    } catch (err) {
+      if (!isOutOfMemory(err) || factor >= 8) throw err;
+      const raised = `${base * factor * 2}MB`;
+      settings['memory_limit'] = raised;
+      await conn.run(`SET memory_limit = '${raised}'`);
+    }
+  }
+}
+
 async function stageFile(
   conn: DuckDBConnection,
   settings: Record<string, string>,
@@ -239,7 +269,7 @@ async function stageFile(
   const checksum = sha256File(file);
   let counts: Record<string, unknown>;
   try {
-    await conn.run(stageFileSql(src, tagFilters, fileIdx));
+    await stageWithHeadroom(conn, settings, stageFileSql(src, tagFilters, fileIdx));
     counts = (await conn.runAndReadAll(fileCountsSql(fileIdx))).getRowObjectsJson()[0] as Record<
       string,
       unknown
