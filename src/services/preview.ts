@@ -193,8 +193,8 @@ async function prepareData(
   if (state.state === 'empty' && deps.configHash !== demo.hash) {
     io.stdout(
       '  data:      nothing ingested yet, and the config is not the demo organisation, so there is nothing to preview.\n' +
-        '             Ingest your data (finops ingest github|pagerduty|focus|revenue), or point FINOPS_DATA_DIR at an\n' +
-        '             empty directory without a finops.yml to see the preview on the demo organisation.\n\n',
+        '             Ingest your data (finops ingest github|pagerduty|focus|revenue) and run finops start again, or\n' +
+        '             see the demo organisation: run it without a finops.yml (and FINOPS_CONFIG) on an empty FINOPS_DATA_DIR.\n\n',
     );
     return null;
   }

@@ -174,6 +174,26 @@ describe('finops start without Slack tokens (the local preview)', () => {
     },
   );
 
+  it(
+    'on an empty database with a config that is not the demo, says there is nothing to preview and seeds nothing',
+    SLOW,
+    async () => {
+      const other = path.join(dir, 'other');
+      const r = await runFinops(['start'], {
+        FINOPS_DATA_DIR: other,
+        FINOPS_CONFIG: path.resolve('examples/finops.example.yml'),
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('nothing ingested yet, and the config is not the demo organisation');
+      expect(r.stdout).toContain('Create New App → From a manifest → paste manifest.yml');
+      expect(r.stdout).not.toContain('FinOps review —');
+      const counts = await rowCounts(other);
+      const data = Object.entries(counts).filter(([t, n]) => !t.startsWith('kysely_') && n > 0);
+      expect(data).toEqual([]);
+    },
+  );
+
   it('with --watch renders again on SIGHUP and stops cleanly on SIGINT', SLOW, async () => {
     const child: ChildProcess = spawn(process.execPath, [BIN, 'start', '--watch'], {
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'], LOG_LEVEL: 'warn', ...env },
