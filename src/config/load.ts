@@ -11,10 +11,8 @@ export type { Config } from './schema.ts';
 export class ConfigError extends InputError {
   readonly problems: string[];
   constructor(file: string, problems: string[]) {
-    super(
-      'config_invalid',
-      `${file}: ${problems.length} problem(s) in the configuration\n${problems.join('\n')}`,
-    );
+    // One line per problem, each naming the file and the path, so every line stands on its own.
+    super('config_invalid', problems.map((p) => `${file}: ${p}`).join('\n'));
     this.problems = problems;
   }
 }

@@ -51,6 +51,16 @@ export async function createTestDb(backend: Backend = 'pglite'): Promise<TestDb>
         await h.close();
         const a = new pg.Client({ connectionString: adminUrl });
         await a.connect();
+        // pg's pool reports "ended" before its sockets are gone: wait until the server sees no
+        // session on the database, so dropping it never kills a connection a test still holds
+        // (FATAL 57P01 surfacing as an unhandled error). FORCE only as a last resort.
+        for (let i = 0; i < 100; i++) {
+          const r = await a.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+            name,
+          ]);
+          if ((r.rows[0] as { n: number }).n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await a.end();
       },
