@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AnomalyCostRow, CostRange, RootCauseEntry } from '../../model/anomalies.ts';
+import type { AnomalyCostRow, CostRange, DetectedAnomaly, RootCauseEntry } from '../../model/anomalies.ts';
 import type { Db } from '../connect.ts';
 import type { AnomalyRow } from '../schema.ts';
 
@@ -17,19 +17,10 @@ import type { AnomalyRow } from '../schema.ts';
 export const ANOMALY_STATUSES = ['open', 'acknowledged', 'expected', 'resolved', 'suppressed'] as const;
 export type AnomalyStatus = (typeof ANOMALY_STATUSES)[number];
 
-export interface Anomaly {
+/** A stored anomaly: what detection found (without its day list), plus its triage record. */
+export interface Anomaly extends Omit<DetectedAnomaly, 'days'> {
   id: number;
   kind: 'cost' | 'labor';
-  productLine: string | null;
-  service: string;
-  currency: string;
-  firstDay: string;
-  lastDay: string;
-  actual: number;
-  expected: number;
-  impact: number;
-  impactPct: number | null;
-  rootCause: RootCauseEntry[];
   status: AnomalyStatus;
   detectedAt: Date;
   acknowledgedAt: Date | null;
