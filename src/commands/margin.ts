@@ -10,7 +10,8 @@ import type { CommandHandler } from './types.ts';
  */
 export const handle: CommandHandler<'margin'> = async (ctx) => {
   const { slack, command } = ctx;
-  const finance = await slack.access.isFinanceViewer(ctx.userId);
+  const finance = (await slack.access.authorize(ctx.userId, 'command:margin', { kind: 'finance-figures' }))
+    .allow;
   const view = await readFigures(slack.deps, {
     month: command.month,
     product: command.product,

@@ -1,17 +1,14 @@
 import { renderSyncFinished, renderSyncStarted } from '../blocks/figures.ts';
 import { sourcesFor, syncSources } from '../services/sync-sources.ts';
-import { AccessDeniedError } from '../slack/access.ts';
 import type { CommandHandler } from './types.ts';
 
 /**
- * `/finops sync [github|pagerduty|focus|all]` (admins): says it started, runs the ingestion, and
+ * `/finops sync [github|pagerduty|focus|all]` (admins: src/slack/policy.ts, checked before any
+ * listener runs): says it started, runs the ingestion, and
  * answers again when it finishes (response_url stays valid for 30 minutes).
  */
 export const handle: CommandHandler<'sync'> = async (ctx) => {
   const { slack, command } = ctx;
-  if (!(await slack.access.isAdmin(ctx.userId))) {
-    throw new AccessDeniedError('`/finops sync` is for FinOps admins (access.admins in the config).');
-  }
   await ctx.respond(renderSyncStarted(sourcesFor(command.source)));
   const reports = await syncSources(slack.deps, command.source);
   return { message: renderSyncFinished(reports), share: null };

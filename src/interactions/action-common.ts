@@ -190,7 +190,7 @@ export async function actionListAnswer(
 /** Publishes the person's App Home; a failure is logged, never thrown. */
 export async function publishActionHome(slack: SlackDeps, userId: string): Promise<void> {
   try {
-    const showMargin = await slack.access.isFinanceViewer(userId);
+    const showMargin = (await slack.access.authorize(userId, 'home', { kind: 'finance-figures' })).allow;
     const view = await actionHomeView(slack.deps, userId, {
       now: slack.deps.now(),
       showMargin,

@@ -29,8 +29,12 @@ export function registerShare(app: App, slack: SlackDeps): void {
       await refuse('This answer is no longer available to share: run the command again.');
       return;
     }
-    if (answer.userId !== userId) {
-      await refuse('Only the person who asked can share this answer.');
+    const decision = await slack.access.authorize(userId, `action:${ACTION_IDS.shareAnswer}`, {
+      kind: 'shared-answer',
+      askedBy: answer.userId,
+    });
+    if (!decision.allow) {
+      await refuse(decision.reason);
       return;
     }
     const msg = renderShared({ text: answer.text, blocks: answer.blocks as never }, userId);

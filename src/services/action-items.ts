@@ -88,7 +88,10 @@ export class ActionItemRefusedError extends InputError {
 
 /** The one authorization question the action log asks (src/slack/access.ts answers it). */
 export interface ActionItemPermissions {
-  canChangeActionItem(userId: string, item: { ownerId: string; creatorId: string }): Promise<boolean>;
+  canChangeActionItem(
+    userId: string,
+    item: { id: number; ownerId: string; creatorId: string },
+  ): Promise<boolean>;
 }
 
 /** Who is a Slack user (users.info through the Messenger port). */
@@ -303,7 +306,7 @@ export async function canChange(
   userId: string,
   item: ActionItem,
 ): Promise<boolean> {
-  return perms.canChangeActionItem(userId, { ownerId: item.ownerId, creatorId: item.creatorId });
+  return perms.canChangeActionItem(userId, { id: item.id, ownerId: item.ownerId, creatorId: item.creatorId });
 }
 
 async function applyChange(

@@ -1,5 +1,5 @@
 /**
- * Authorization, in one place, for every command, button and view:
+ * The facts authorization needs, gathered for src/slack/policy.ts (which alone decides):
  * - finance figures (revenue, gross margin, unit cost) only for `access.finance_viewers`, which
  *   lists user ids (U…/W…) or user-group ids (S…, expanded through usergroups.users.list; the
  *   gateway caches the members for a few minutes);
@@ -11,13 +11,27 @@ import type { Config } from '../config/schema.ts';
 import { FinopsError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Messenger } from '../services/deps.ts';
+import {
+  type Actor,
+  type Decision,
+  decide,
+  decideOperation,
+  factsNeeded,
+  type Resource,
+  SURFACES,
+  type SurfaceKey,
+} from './policy.ts';
 
 export interface ActionItemParties {
+  /** For the refusal's wording. */
+  id?: number;
   ownerId: string;
   creatorId: string;
 }
 
 export interface Access {
+  /** The policy's decision for this person on this surface and resource (src/slack/policy.ts). */
+  authorize(userId: string, surface: SurfaceKey, resource?: Resource): Promise<Decision>;
   isFinanceViewer(userId: string): Promise<boolean>;
   isAdmin(userId: string): Promise<boolean>;
   canChangeActionItem(userId: string, item: ActionItemParties): Promise<boolean>;
@@ -53,7 +67,21 @@ export function createAccess(opts: {
     }
   };
 
+  /** Only the facts the rule needs: a user-group lookup is a Slack call. */
+  const actorFor = async (
+    userId: string,
+    needed: { admin: boolean; financeViewer: boolean },
+  ): Promise<Actor> => ({
+    userId,
+    admin: needed.admin ? await access.isAdmin(userId) : false,
+    financeViewer: needed.financeViewer ? await access.isFinanceViewer(userId) : false,
+  });
+
   const access: Access = {
+    async authorize(userId, surface, resource = { kind: 'none' }) {
+      const actor = await actorFor(userId, factsNeeded(SURFACES[surface], resource));
+      return decide(surface, actor, resource);
+    },
     async isFinanceViewer(userId) {
       if (viewers.includes(userId)) return true;
       for (const g of viewers.filter(isGroup)) if ((await membersOf(g)).includes(userId)) return true;
@@ -65,7 +93,14 @@ export function createAccess(opts: {
       return false;
     },
     async canChangeActionItem(userId, item) {
-      return userId === item.ownerId || userId === item.creatorId || (await access.isAdmin(userId));
+      const resource: Resource = {
+        kind: 'action-item',
+        id: item.id ?? 0,
+        ownerId: item.ownerId,
+        creatorId: item.creatorId,
+      };
+      const actor = await actorFor(userId, factsNeeded('change-action-item', resource));
+      return decideOperation('change-action-item', actor, resource).allow;
     },
     async financeViewerIds() {
       const ids = new Set(viewers.filter((v) => !isGroup(v)));

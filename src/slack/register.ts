@@ -8,6 +8,7 @@ import { register as registerEvents } from '../events/index.ts';
 import { register as registerInteractions } from '../interactions/index.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { Access } from './access.ts';
+import { authorizeRequests } from './authorize.ts';
 import type { SlackGateway } from './gateway.ts';
 
 /** Channels from the config, resolved to ids once at start-up. */
@@ -27,6 +28,8 @@ export interface SlackDeps {
 }
 
 export function registerListeners(app: App, slack: SlackDeps): void {
+  // Before any listener: every request is a surface the policy (policy.ts) allows, or refused.
+  app.use(authorizeRequests({ access: slack.access, config: slack.deps.config, logger: slack.deps.logger }));
   registerCommands(app, slack);
   registerInteractions(app, slack);
   registerEvents(app, slack);
