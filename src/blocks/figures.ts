@@ -6,7 +6,9 @@
  */
 import { STAGES } from '../config/schema.ts';
 import { formatMoney, round1 } from '../lib/money.ts';
+import type { CommitmentFigures } from '../model/commitments.ts';
 import type { ProductLineReport } from '../model/types.ts';
+import { COMMITMENTS_NOTE, commitmentsText } from './commitments.ts';
 import { escapeMrkdwn } from './escape.ts';
 import { context, header, type RenderedMessage, section } from './kit.ts';
 import { joinLinesWithin, LIMITS, truncateText } from './limits.ts';
@@ -193,6 +195,8 @@ export interface KpisView {
   anomalies: AnomalyKpis;
   /** The action log: items raised in the month (completion, days to close), overdue as of today. */
   actions: ActionKpiLine & { teams: Array<ActionKpiLine & { name: string }> };
+  /** Commitment coverage and utilisation per provider (issue 13 §2). */
+  commitments?: CommitmentFigures[];
 }
 
 export interface ActionKpiLine {
@@ -230,7 +234,11 @@ export function renderKpisAnswer(v: KpisView): RenderedMessage {
         'teams',
       ),
     ),
-    context(['Detect: end of the charge day to the alert. Acknowledge and resolve: from the alert.']),
+    ...(v.commitments ? [section(commitmentsText('Commitments', v.commitments))] : []),
+    context([
+      'Detect: end of the charge day to the alert. Acknowledge and resolve: from the alert.',
+      ...(v.commitments && v.commitments.length > 0 ? [COMMITMENTS_NOTE] : []),
+    ]),
   ];
   const text = `${title}: ${k.count} anomalies, ${a.done} of ${a.items} action items done.`;
   return { text, blocks };

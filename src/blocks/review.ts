@@ -6,7 +6,9 @@
  */
 import { STAGES, type Stage } from '../config/schema.ts';
 import { formatMoney, round1 } from '../lib/money.ts';
+import type { CommitmentFigures } from '../model/commitments.ts';
 import type { Coverage, Drift, ProductLineReport, StageRecord } from '../model/types.ts';
+import { commitmentsText } from './commitments.ts';
 import { escapeMrkdwn, link, mentionUser } from './escape.ts';
 import { actions, button, context, divider, fields, header, type RenderedMessage, section } from './kit.ts';
 import { joinLinesWithin, LIMITS, moreText, truncateText } from './limits.ts';
@@ -57,6 +59,8 @@ export interface ReviewView {
   showMargin: boolean;
   actions: ReviewActionItem[];
   anomalyKpis: AnomalyKpis;
+  /** Commitment coverage and utilisation per provider (issue 13 §2); absent: not shown. */
+  commitments?: CommitmentFigures[];
   modelVersion: string;
   configHash: string;
 }
@@ -236,6 +240,8 @@ export function renderReviewParent(v: ReviewView): RenderedMessage {
       `*Allocation coverage:* cost ${pct(v.coverage.costAllocatedPct)} · hours ${pct(v.coverage.hoursAllocatedPct)} · people ${pct(v.coverage.peopleMappedPct)}`,
     ),
   );
+  if (v.commitments && v.commitments.length > 0)
+    blocks.push(section(commitmentsText('Commitments', v.commitments)));
   blocks.push(
     context([
       `${v.productLines.length} product lines in the thread below · model v${escapeMrkdwn(v.modelVersion)} · config ${escapeMrkdwn(v.configHash)}`,

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { isDay, isValidTimezone } from '../lib/dates.ts';
+import { FOCUS_SERVICE_CATEGORIES } from '../lib/focus.ts';
 
 /** The SDLC stages, in the order they appear in every report. */
 export const STAGES = ['authoring', 'review', 'qa', 'deploy', 'incident', 'rework'] as const;
@@ -183,6 +184,14 @@ export const configSchema = z.strictObject({
     .prefault({}),
   allocation: z
     .strictObject({ target_unallocated_pct: pct.default(5), hygiene_schedule: cronExpr.default('0 9 * * 1') })
+    .prefault({}),
+  commitments: z
+    .strictObject({
+      // Services commitments can cover; their on-demand cost is the rest of coverage's denominator.
+      eligible_service_categories: z
+        .array(z.enum(FOCUS_SERVICE_CATEGORIES))
+        .default(['Compute', 'Databases']),
+    })
     .prefault({}),
   forecast: z.strictObject({ alert_pct: z.number().min(0).default(15) }).prefault({}),
 });

@@ -8,6 +8,7 @@ import { InputError } from '../lib/errors.ts';
 import { lastClosedMonth, monthOf } from '../lib/dates.ts';
 import { actionItemKpis } from './action-items.ts';
 import { ensureSnapshot } from './build-snapshot.ts';
+import { monthCommitments } from './commitments.ts';
 import type { ServiceDeps } from './deps.ts';
 import { orgSummaryOf, priorMonths, readAnomalyKpis } from './review-view.ts';
 
@@ -81,10 +82,11 @@ export async function readFigures(deps: ServiceDeps, req: FiguresRequest): Promi
 export async function readKpis(deps: ServiceDeps, monthArg?: string): Promise<KpisView> {
   const month = resolveMonth(deps, monthArg);
   const now = deps.now();
-  const [{ snapshot }, anomalies, actions] = await Promise.all([
+  const [{ snapshot }, anomalies, actions, commitments] = await Promise.all([
     ensureSnapshot(deps, month),
     readAnomalyKpis(deps, month),
     actionItemKpis(deps, { now, month }),
+    monthCommitments(deps, month),
   ]);
   const teamName = (id: string | null) =>
     id === null ? 'no product line' : (deps.config.teams.find((t) => t.id === id)?.name ?? id);
@@ -97,5 +99,6 @@ export async function readKpis(deps: ServiceDeps, monthArg?: string): Promise<Kp
       ...actions.total,
       teams: actions.teams.map((t) => ({ ...t, name: teamName(t.team) })),
     },
+    commitments: commitments.byProvider,
   };
 }

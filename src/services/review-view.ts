@@ -19,6 +19,7 @@ import type { Snapshot } from '../model/types.ts';
 import { reviewActionItems } from './action-items.ts';
 import { anomalyMonthKpis } from './anomaly-kpis.ts';
 import { computeMonth, ensureSnapshot, type SnapshotDeps } from './build-snapshot.ts';
+import { monthCommitments } from './commitments.ts';
 
 /** Months of stage mix the chart shows: the reviewed month and five before it. */
 export const CHART_MONTHS = 6;
@@ -140,9 +141,10 @@ export async function buildReviewView(
   const { snapshot } = await ensureSnapshot(deps, month);
   const prior = await priorMonths(deps, month, CHART_MONTHS - 1, opts.now);
   const priorFigures = prior[0]?.figures ?? null;
-  const [actions, anomalyKpis] = await Promise.all([
+  const [actions, anomalyKpis, commitments] = await Promise.all([
     readReviewActionItems(deps, month, opts.now),
     readAnomalyKpis(deps, month),
+    monthCommitments(deps, month),
   ]);
   const history: StageMixMonth[] = [];
   for (const p of [...prior].reverse()) if (p.figures) history.push(stageMixMonth(p.month, p.figures, deps));
@@ -159,6 +161,7 @@ export async function buildReviewView(
     showMargin: opts.showMargin,
     actions,
     anomalyKpis,
+    commitments: commitments.byProvider,
     modelVersion: snapshot.modelVersion,
     configHash: snapshot.configHash,
   };

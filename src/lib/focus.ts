@@ -1,0 +1,22 @@
+/** FOCUS ServiceCategory values (the same 19 in 1.0, 1.1 and 1.2). */
+export const FOCUS_SERVICE_CATEGORIES = [
+  'AI and Machine Learning',
+  'Analytics',
+  'Business Applications',
+  'Compute',
+  'Databases',
+  'Developer Tools',
+  'Multicloud',
+  'Identity',
+  'Integration',
+  'Internet of Things',
+  'Management and Governance',
+  'Media',
+  'Migration',
+  'Mobile',
+  'Networking',
+  'Security',
+  'Storage',
+  'Web',
+  'Other',
+] as const;
