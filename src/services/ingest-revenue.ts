@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
+import { takeIncoming } from '../db/repos/upsert.ts';
 import { InputError } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
 
@@ -173,12 +174,9 @@ export async function storeRevenue(
           updatedAt: deps.now(),
         })
         .onConflict((oc) =>
-          oc.columns(['month', 'productLine']).doUpdateSet({
-            revenue: (eb) => eb.ref('excluded.revenue'),
-            units: (eb) => eb.ref('excluded.units'),
-            sourceFile: (eb) => eb.ref('excluded.sourceFile'),
-            updatedAt: (eb) => eb.ref('excluded.updatedAt'),
-          }),
+          oc
+            .columns(['month', 'productLine'])
+            .doUpdateSet(takeIncoming('revenue', ['revenue', 'units', 'sourceFile', 'updatedAt'])),
         )
         .execute();
     }

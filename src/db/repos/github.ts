@@ -8,6 +8,7 @@ import type {
   WorkflowRunRow,
 } from '../../ingest/github/map.ts';
 import type { Database } from '../schema.ts';
+import { chunks, takeIncoming } from './upsert.ts';
 
 /**
  * GitHub raw activity: gh_pull_request and its children (reviews, review comments, commits),
@@ -15,15 +16,6 @@ import type { Database } from '../schema.ts';
  * The caller owns the transaction.
  */
 type Conn = Kysely<Database> | Transaction<Database>;
-
-/** Postgres allows 65,535 bind parameters per statement; rows are inserted in chunks well below. */
-const CHUNK = 500;
-
-function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
 
 /**
  * Stores PRs with everything under them. Each PR's reviews, review comments and commits are
@@ -48,22 +40,26 @@ export async function storePullRequests(
         })),
       )
       .onConflict((oc) =>
-        oc.columns(['repo', 'number']).doUpdateSet((eb) => ({
-          githubId: eb.ref('excluded.githubId'),
-          authorLogin: eb.ref('excluded.authorLogin'),
-          authorIsBot: eb.ref('excluded.authorIsBot'),
-          title: eb.ref('excluded.title'),
-          labels: eb.ref('excluded.labels'),
-          state: eb.ref('excluded.state'),
-          createdAt: eb.ref('excluded.createdAt'),
-          updatedAt: eb.ref('excluded.updatedAt'),
-          mergedAt: eb.ref('excluded.mergedAt'),
-          closedAt: eb.ref('excluded.closedAt'),
-          headRef: eb.ref('excluded.headRef'),
-          baseRef: eb.ref('excluded.baseRef'),
-          files: eb.ref('excluded.files'),
-          fetchedAt: eb.ref('excluded.fetchedAt'),
-        })),
+        oc
+          .columns(['repo', 'number'])
+          .doUpdateSet(
+            takeIncoming('ghPullRequest', [
+              'githubId',
+              'authorLogin',
+              'authorIsBot',
+              'title',
+              'labels',
+              'state',
+              'createdAt',
+              'updatedAt',
+              'mergedAt',
+              'closedAt',
+              'headRef',
+              'baseRef',
+              'files',
+              'fetchedAt',
+            ]),
+          ),
       )
       .execute();
   }
@@ -79,14 +75,18 @@ export async function storePullRequests(
       .insertInto('ghReview')
       .values(part)
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          repo: eb.ref('excluded.repo'),
-          prNumber: eb.ref('excluded.prNumber'),
-          authorLogin: eb.ref('excluded.authorLogin'),
-          authorIsBot: eb.ref('excluded.authorIsBot'),
-          state: eb.ref('excluded.state'),
-          submittedAt: eb.ref('excluded.submittedAt'),
-        })),
+        oc
+          .column('id')
+          .doUpdateSet(
+            takeIncoming('ghReview', [
+              'repo',
+              'prNumber',
+              'authorLogin',
+              'authorIsBot',
+              'state',
+              'submittedAt',
+            ]),
+          ),
       )
       .execute();
   }
@@ -95,13 +95,11 @@ export async function storePullRequests(
       .insertInto('ghReviewComment')
       .values(part)
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          repo: eb.ref('excluded.repo'),
-          prNumber: eb.ref('excluded.prNumber'),
-          authorLogin: eb.ref('excluded.authorLogin'),
-          authorIsBot: eb.ref('excluded.authorIsBot'),
-          createdAt: eb.ref('excluded.createdAt'),
-        })),
+        oc
+          .column('id')
+          .doUpdateSet(
+            takeIncoming('ghReviewComment', ['repo', 'prNumber', 'authorLogin', 'authorIsBot', 'createdAt']),
+          ),
       )
       .execute();
   }
@@ -134,23 +132,27 @@ export async function storeWorkflowRuns(db: Conn, rows: readonly WorkflowRunRow[
       .insertInto('ghWorkflowRun')
       .values(part)
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          repo: eb.ref('excluded.repo'),
-          name: eb.ref('excluded.name'),
-          event: eb.ref('excluded.event'),
-          actorLogin: eb.ref('excluded.actorLogin'),
-          triggeringActorLogin: eb.ref('excluded.triggeringActorLogin'),
-          actorIsBot: eb.ref('excluded.actorIsBot'),
-          triggeringActorIsBot: eb.ref('excluded.triggeringActorIsBot'),
-          runAttempt: eb.ref('excluded.runAttempt'),
-          status: eb.ref('excluded.status'),
-          conclusion: eb.ref('excluded.conclusion'),
-          headSha: eb.ref('excluded.headSha'),
-          createdAt: eb.ref('excluded.createdAt'),
-          runStartedAt: eb.ref('excluded.runStartedAt'),
-          updatedAt: eb.ref('excluded.updatedAt'),
-          billableMs: eb.ref('excluded.billableMs'),
-        })),
+        oc
+          .column('id')
+          .doUpdateSet(
+            takeIncoming('ghWorkflowRun', [
+              'repo',
+              'name',
+              'event',
+              'actorLogin',
+              'triggeringActorLogin',
+              'actorIsBot',
+              'triggeringActorIsBot',
+              'runAttempt',
+              'status',
+              'conclusion',
+              'headSha',
+              'createdAt',
+              'runStartedAt',
+              'updatedAt',
+              'billableMs',
+            ]),
+          ),
       )
       .execute();
   }
@@ -162,16 +164,20 @@ export async function storeDeployments(db: Conn, rows: readonly DeploymentRow[])
       .insertInto('ghDeployment')
       .values(part.map((d) => ({ ...d, statuses: JSON.stringify(d.statuses) })))
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          repo: eb.ref('excluded.repo'),
-          creatorLogin: eb.ref('excluded.creatorLogin'),
-          creatorIsBot: eb.ref('excluded.creatorIsBot'),
-          environment: eb.ref('excluded.environment'),
-          sha: eb.ref('excluded.sha'),
-          createdAt: eb.ref('excluded.createdAt'),
-          updatedAt: eb.ref('excluded.updatedAt'),
-          statuses: eb.ref('excluded.statuses'),
-        })),
+        oc
+          .column('id')
+          .doUpdateSet(
+            takeIncoming('ghDeployment', [
+              'repo',
+              'creatorLogin',
+              'creatorIsBot',
+              'environment',
+              'sha',
+              'createdAt',
+              'updatedAt',
+              'statuses',
+            ]),
+          ),
       )
       .execute();
   }

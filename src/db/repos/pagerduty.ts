@@ -1,5 +1,6 @@
 import type { PdIncidentRow, PdLogEntryRow, PdUserRow } from '../../ingest/pagerduty/map.ts';
 import type { Db } from '../connect.ts';
+import { takeIncoming } from './upsert.ts';
 
 /**
  * pd_user, pd_incident and pd_log_entry, plus the ingest_run / ingest_cursor bookkeeping of the
@@ -14,11 +15,7 @@ export async function upsertPdUsers(db: Db, users: readonly PdUserRow[]): Promis
   await db
     .insertInto('pdUser')
     .values(users.map((u) => ({ id: u.id, email: u.email, name: u.name })))
-    .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet((eb) => ({ email: eb.ref('excluded.email'), name: eb.ref('excluded.name') })),
-    )
+    .onConflict((oc) => oc.column('id').doUpdateSet(takeIncoming('pdUser', ['email', 'name'])))
     .execute();
 }
 
@@ -50,17 +47,21 @@ export async function savePdIncident(
     .insertInto('pdIncident')
     .values(incident)
     .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => ({
-        number: eb.ref('excluded.number'),
-        serviceId: eb.ref('excluded.serviceId'),
-        title: eb.ref('excluded.title'),
-        status: eb.ref('excluded.status'),
-        urgency: eb.ref('excluded.urgency'),
-        priority: eb.ref('excluded.priority'),
-        createdAt: eb.ref('excluded.createdAt'),
-        updatedAt: eb.ref('excluded.updatedAt'),
-        resolvedAt: eb.ref('excluded.resolvedAt'),
-      })),
+      oc
+        .column('id')
+        .doUpdateSet(
+          takeIncoming('pdIncident', [
+            'number',
+            'serviceId',
+            'title',
+            'status',
+            'urgency',
+            'priority',
+            'createdAt',
+            'updatedAt',
+            'resolvedAt',
+          ]),
+        ),
     )
     .execute();
   let stale = db.deleteFrom('pdLogEntry').where('incidentId', '=', incident.id);
@@ -89,16 +90,20 @@ export async function savePdIncident(
       })),
     )
     .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => ({
-        incidentId: eb.ref('excluded.incidentId'),
-        type: eb.ref('excluded.type'),
-        agentId: eb.ref('excluded.agentId'),
-        agentType: eb.ref('excluded.agentType'),
-        assigneeIds: eb.ref('excluded.assigneeIds'),
-        unassignedIds: eb.ref('excluded.unassignedIds'),
-        createdAt: eb.ref('excluded.createdAt'),
-        summary: eb.ref('excluded.summary'),
-      })),
+      oc
+        .column('id')
+        .doUpdateSet(
+          takeIncoming('pdLogEntry', [
+            'incidentId',
+            'type',
+            'agentId',
+            'agentType',
+            'assigneeIds',
+            'unassignedIds',
+            'createdAt',
+            'summary',
+          ]),
+        ),
     )
     .execute();
 }
