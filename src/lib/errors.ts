@@ -32,6 +32,16 @@ export class NotImplementedError extends FinopsError {
   }
 }
 
+/** The InputError for a file that cannot be opened: not found, or the system's reason (EACCES, EISDIR…). */
+export function unreadableFileError(code: string, file: string, err: unknown): InputError {
+  const reason = (err as NodeJS.ErrnoException | undefined)?.code;
+  return new InputError(
+    code,
+    reason === 'ENOENT' ? `${file}: file not found` : `${file}: cannot be read (${reason ?? 'error'})`,
+    { cause: err },
+  );
+}
+
 export function isInputError(err: unknown): err is FinopsError {
   return err instanceof FinopsError && err.kind === 'input';
 }

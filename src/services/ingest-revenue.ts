@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { takeIncoming } from '../db/repos/upsert.ts';
-import { InputError } from '../lib/errors.ts';
+import { InputError, unreadableFileError } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
 
 /**
@@ -211,11 +211,7 @@ export async function readRevenueFile(config: Config, file: string): Promise<Rev
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(
-      'revenue_unreadable',
-      code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot be read (${code ?? 'error'})`,
-    );
+    throw unreadableFileError('revenue_unreadable', file, err);
   }
   return parseRevenueCsv(
     text,

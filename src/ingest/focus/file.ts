@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../../lib/errors.ts';
+import { InputError, unreadableFileError } from '../../lib/errors.ts';
 
 /**
  * What a FOCUS file is, told by its first bytes rather than its name (a gzip export renamed
@@ -22,11 +22,7 @@ export async function detectFormat(file: string): Promise<FocusFormat> {
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(
-      'focus_file_unreadable',
-      code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot be read (${code ?? 'error'})`,
-    );
+    throw unreadableFileError('focus_file_unreadable', file, err);
   }
   try {
     const buf = Buffer.alloc(4);
