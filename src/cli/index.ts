@@ -32,7 +32,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'ingest',
     summary: 'one incremental ingestion run of a source, then print what it did',
-    usage: 'finops ingest github|pagerduty|focus [FILES…]|revenue [FILE]|openai|anthropic',
+    usage:
+      'finops ingest github|pagerduty|focus [FILES…]|revenue [FILE]|openai [--since DAY]|anthropic [--since DAY]',
     run: lazy(() => import('./ingest.ts')),
   },
   {
@@ -84,6 +85,7 @@ export function helpText(): string {
     '  DATABASE_URL        Postgres; absent: embedded PGlite under $FINOPS_DATA_DIR/db',
     '  SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (Socket Mode), SLACK_API_URL, PORT',
     '  GITHUB_TOKEN, GITHUB_API_URL, PAGERDUTY_TOKEN, PAGERDUTY_API_HOST, LOG_LEVEL',
+    "  OPENAI_ADMIN_KEY, OPENAI_API_URL, ANTHROPIC_ADMIN_KEY, ANTHROPIC_API_URL (AI vendors' cost APIs)",
     '',
     'Exit status: 0 success, 1 runtime failure, 2 bad input (config, arguments, files).',
   ].join('\n');

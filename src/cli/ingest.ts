@@ -9,6 +9,8 @@ const SOURCES: Record<string, () => Promise<{ run: SourceRun }>> = {
   pagerduty: () => import('./ingest-pagerduty.ts'),
   focus: () => import('./ingest-focus.ts'),
   revenue: () => import('./ingest-revenue.ts'),
+  openai: async () => ({ run: (await import('./ingest-ai-costs.ts')).runVendor('openai') }),
+  anthropic: async () => ({ run: (await import('./ingest-ai-costs.ts')).runVendor('anthropic') }),
 };
 
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -35,6 +35,8 @@ const dayString = z.union([z.string(), z.date()]).transform((v, ctx) => {
 });
 const positive = z.number().positive();
 const pct = z.number().min(0).max(100);
+/** Trailing days an AI vendor's cost API is read again on every run (vendors revise recent days). */
+const restateDays = z.number().int().min(1).max(90).default(7);
 const tagMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
 export const repoSpec = z.string().refine(
@@ -139,8 +141,12 @@ export const configSchema = z.strictObject({
       pagerduty: z.strictObject({ token_env: envName.default('PAGERDUTY_TOKEN') }).optional(),
       focus: z.strictObject({ paths: z.array(z.string().min(1)).default([]) }).optional(),
       revenue: z.strictObject({ path: z.string().min(1) }).optional(),
-      openai: z.strictObject({ key_env: envName.default('OPENAI_ADMIN_KEY') }).optional(),
-      anthropic: z.strictObject({ key_env: envName.default('ANTHROPIC_ADMIN_KEY') }).optional(),
+      openai: z
+        .strictObject({ key_env: envName.default('OPENAI_ADMIN_KEY'), restate_days: restateDays })
+        .optional(),
+      anthropic: z
+        .strictObject({ key_env: envName.default('ANTHROPIC_ADMIN_KEY'), restate_days: restateDays })
+        .optional(),
     })
     .default({}),
   model: z

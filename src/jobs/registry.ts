@@ -1,6 +1,7 @@
 import { actionDigestJob } from './action-digest.ts';
 import { actionRemindersJob } from './action-reminders.ts';
 import { detectAnomaliesJob } from './detect-anomalies.ts';
+import { ingestAiCostsJob } from './ingest-ai-costs.ts';
 import { ingestFocusJob } from './ingest-focus.ts';
 import { ingestGithubJob } from './ingest-github.ts';
 import { ingestPagerDutyJob } from './ingest-pagerduty.ts';
@@ -15,6 +16,7 @@ export const JOBS: JobDefinition[] = [
   ingestPagerDutyJob,
   detectAnomaliesJob,
   ingestFocusJob,
+  ingestAiCostsJob,
   monthlyReviewJob,
   actionRemindersJob,
   actionDigestJob,

@@ -405,7 +405,8 @@ function foldDaily(parts: Array<AllocatedPart<StagedRow>>): Map<string, DailyRow
 /** Rows per INSERT: one JSON parameter each, so both backends take a batch in one round trip. */
 const INSERT_BATCH = 2000;
 
-async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
+/** Writes the rows of one cost source (FOCUS, or an AI vendor's day: services/ingest-ai-costs.ts). */
+export async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
     const batch = rows.slice(i, i + INSERT_BATCH).map(({ row: r, ...p }) => ({
       source_id: sourceId,
@@ -442,7 +443,8 @@ async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[])
   }
 }
 
-function summarizeAllocation(daily: Map<string, DailyRow[]>, metric: Config['model']['cost_metric']) {
+/** Per billing currency, in `metric`: how much of the rows landed direct, shared, unallocated. */
+export function summarizeAllocation(daily: Map<string, DailyRow[]>, metric: Config['model']['cost_metric']) {
   const by = new Map<string, Record<Allocation, bigint>>();
   for (const rows of daily.values()) {
     for (const r of rows) {
@@ -461,11 +463,12 @@ function summarizeAllocation(daily: Map<string, DailyRow[]>, metric: Config['mod
     }));
 }
 
-const money = (amount: string) => {
+export const money = (amount: string) => {
   const n = Number(amount);
   return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 };
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string) =>
+  `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** What `finops ingest focus` prints and the daily job records: files, sources, allocation, warnings. */
 export function formatFocusIngest(r: IngestFocusResult, metric: Config['model']['cost_metric']): string[] {

@@ -1,0 +1,124 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { parseAmount } from '../../model/allocation.ts';
+import { payloadError, type QueryParams, readCursorPages, type VendorHttpClient } from './http.ts';
+import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, utcDay, windowDays } from './lines.ts';
+
+/**
+ * Anthropic's organisation cost report: `GET /v1/organizations/cost_report` with an admin key
+ * (`x-api-key`, `anthropic-version: 2023-06-01`). Daily buckets (`bucket_width=1d`, the only
+ * width it has), bounds as RFC 3339 (`starting_at` inclusive, `ending_at` exclusive), grouped by
+ * `group_by[]=workspace_id&group_by[]=description`, paged with `page` ← `next_page` while
+ * `has_more`, at most 31 buckets a page.
+ *
+ * Amounts: Anthropic's API reference (Admin API, "Get Cost Report", `results[].amount`) says
+ * "Cost amount in lowest currency units (e.g. cents) as a decimal string. For example, "123.45"
+ * in "USD" represents $1.23." So the string is CENTS with fractions: "123.78912" is
+ * USD 1.2378912. It is read exactly and divided by 100 exactly (a shift of the decimal point).
+ * Priority Tier costs are not in this endpoint (Anthropic's usage-and-cost guide says so).
+ * `workspace_id` is null for the Default workspace.
+ */
+
+export const ANTHROPIC_COST_PATH = '/v1/organizations/cost_report';
+export const DEFAULT_ANTHROPIC_API_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_VERSION = '2023-06-01';
+/** Buckets per page: the API takes 1–31 for `1d` (default 7). */
+export const ANTHROPIC_MAX_BUCKETS = 31;
+
+const result = z.object({
+  amount: z.string(),
+  currency: z.string(),
+  workspace_id: z.string().nullish(),
+  description: z.string().nullish(),
+});
+const bucket = z.object({ starting_at: z.string(), ending_at: z.string(), results: z.array(result) });
+export const anthropicCostPage = z.object({
+  data: z.array(bucket),
+  has_more: z.boolean(),
+  next_page: z.string().nullish(),
+});
+export type AnthropicCostPage = z.infer<typeof anthropicCostPage>;
+
+export function anthropicCostQuery(w: DayWindow, page: string | null): QueryParams {
+  const days = windowDays(w).length;
+  const params: Array<[string, string]> = [
+    ['starting_at', dayStart(w.start).toISO({ suppressMilliseconds: true }) as string],
+    ['ending_at', dayStart(w.end).toISO({ suppressMilliseconds: true }) as string],
+    ['bucket_width', '1d'],
+    ['group_by[]', 'workspace_id'],
+    ['group_by[]', 'description'],
+    ['limit', String(Math.min(Math.max(days, 1), ANTHROPIC_MAX_BUCKETS))],
+  ];
+  if (page !== null) params.push(['page', page]);
+  return params;
+}
+
+/** A plain decimal: what `amount` must be (no exponent, no spaces, no thousands separators). */
+const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
+
+/** `"123.78912"` (cents) → the exact amount in currency units (1.2378912). */
+export function centsToAmount(cents: string) {
+  return parseAmount(`${cents}e-2`);
+}
+
+/** One page → cost lines. Pure. */
+export function mapAnthropicCostPage(body: unknown): { lines: AiCostLine[]; page: AnthropicCostPage } {
+  const parsed = anthropicCostPage.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw payloadError('anthropic', ANTHROPIC_COST_PATH, issue?.path ?? [], issue?.message ?? 'invalid');
+  }
+  const lines: AiCostLine[] = [];
+  parsed.data.data.forEach((b, i) => {
+    const start = DateTime.fromISO(b.starting_at, { zone: 'utc' });
+    if (!start.isValid) {
+      throw payloadError(
+        'anthropic',
+        ANTHROPIC_COST_PATH,
+        ['data', i, 'starting_at'],
+        `${JSON.stringify(b.starting_at)} is not an RFC 3339 time`,
+      );
+    }
+    const day = utcDay(start);
+    b.results.forEach((r, j) => {
+      const where = ['data', i, 'results', j];
+      if (!DECIMAL_RE.test(r.amount)) {
+        throw payloadError(
+          'anthropic',
+          ANTHROPIC_COST_PATH,
+          [...where, 'amount'],
+          `${JSON.stringify(r.amount)} is not a decimal string`,
+        );
+      }
+      const currency = normaliseCurrency(r.currency);
+      if (currency === null) {
+        throw payloadError(
+          'anthropic',
+          ANTHROPIC_COST_PATH,
+          [...where, 'currency'],
+          `${JSON.stringify(r.currency)} is not an ISO 4217 code`,
+        );
+      }
+      const amount = centsToAmount(r.amount);
+      if (amount === 0n) return;
+      lines.push({
+        day,
+        subAccountId: r.workspace_id ?? null,
+        serviceName: `Anthropic ${r.description ?? '(no description)'}`,
+        currency,
+        amount,
+      });
+    });
+  });
+  return { lines, page: parsed.data };
+}
+
+/** Every page of the window, as cost lines. */
+export function readAnthropicCosts(client: VendorHttpClient, w: DayWindow): Promise<AiCostLine[]> {
+  return readCursorPages(
+    client,
+    ANTHROPIC_COST_PATH,
+    (page) => anthropicCostQuery(w, page),
+    mapAnthropicCostPage,
+  );
+}
