@@ -9,12 +9,12 @@
  * figures include revenue) are asked of the same policy where that thing is read.
  */
 import type { AnyMiddlewareArgs, Middleware, RespondFn } from '@slack/bolt';
-import { renderError } from '../blocks/reply.ts';
+import { renderError, renderInfoModal } from '../blocks/reply.ts';
 import { parseFinopsCommand } from '../commands/parser.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Access } from './access.ts';
-import { SLASH_COMMAND } from './ids.ts';
+import { CALLBACK_IDS, SLASH_COMMAND } from './ids.ts';
 import { type SurfaceKey, surfaceKeyOf } from './policy.ts';
 
 type Body = Record<string, unknown>;
@@ -104,13 +104,28 @@ export function authorizeRequests(opts: {
       reason = decision.reason;
       opts.logger.info(`refused ${req.surface} to ${req.userId}: ${reason}`);
     }
-    await refuse(args, reason, opts.logger);
+    await refuse(args, body['type'] === 'view_submission', reason, opts.logger);
   };
 }
 
-/** Acks the refused request and tells the person, where the request allows it. */
-async function refuse(args: AnyMiddlewareArgs, reason: string, logger: Logger): Promise<void> {
+/**
+ * Acks the refused request and tells the person where they are: a refused form turns into a note
+ * saying why; a command, button or shortcut gets an ephemeral answer.
+ */
+async function refuse(
+  args: AnyMiddlewareArgs,
+  isSubmission: boolean,
+  reason: string,
+  logger: Logger,
+): Promise<void> {
   const a = args as Partial<{ ack: (r?: unknown) => Promise<void>; respond: RespondFn }>;
+  if (isSubmission && a.ack) {
+    await a.ack({
+      response_action: 'update',
+      view: renderInfoModal('Not allowed', reason, CALLBACK_IDS.infoModal),
+    });
+    return;
+  }
   if (a.ack) await a.ack();
   if (!a.respond) return;
   const msg = renderError(reason);

@@ -20,7 +20,10 @@ import { ACTION_IDS, CALLBACK_IDS } from './ids.ts';
  * - `change-action-item`: the item's owner, its creator or an admin;
  * - `triage-anomaly`: anyone who sees the alert (it is posted to the owning team's channel);
  * - `share-answer`: only the person the ephemeral answer was for;
- * - `sync`, `rebuild`: admins only (`rebuild` is CLI-only today: no Slack surface offers it).
+ * - `sync`, `rebuild`: admins only (`rebuild` is CLI-only today: no Slack surface offers it);
+ * - `reserved`: an id named in ids.ts that no payload carries and no listener answers yet (the
+ *   info modal has no submit button; the generic Previous / Next are for lists to come): a forged
+ *   request is refused at once instead of hanging until Slack's 3 s timeout.
  */
 export const OPERATIONS = [
   'read',
@@ -31,6 +34,7 @@ export const OPERATIONS = [
   'share-answer',
   'sync',
   'rebuild',
+  'reserved',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -66,15 +70,16 @@ export const SURFACES: Readonly<Record<SurfaceKey, Operation>> = {
   [`action:${ACTION_IDS.anomalyExpected}` as const]: 'triage-anomaly',
   [`action:${ACTION_IDS.anomalyResolve}` as const]: 'triage-anomaly',
   [`action:${ACTION_IDS.anomalyToAction}` as const]: 'create-action-item',
+  [`action:${ACTION_IDS.allocationToAction}` as const]: 'create-action-item',
   [`action:${ACTION_IDS.actionItemsPage}` as const]: 'read',
-  [`action:${ACTION_IDS.pageNext}` as const]: 'read',
-  [`action:${ACTION_IDS.pagePrevious}` as const]: 'read',
+  [`action:${ACTION_IDS.pageNext}` as const]: 'reserved',
+  [`action:${ACTION_IDS.pagePrevious}` as const]: 'reserved',
   [`shortcut:${CALLBACK_IDS.logAsActionShortcut}` as const]: 'create-action-item',
   [`view:${CALLBACK_IDS.actionItemModal}` as const]: 'create-action-item',
   [`view:${CALLBACK_IDS.actionItemSnoozeModal}` as const]: 'change-action-item',
   [`view:${CALLBACK_IDS.actionItemReassignModal}` as const]: 'change-action-item',
   [`view:${CALLBACK_IDS.actionItemNoteModal}` as const]: 'change-action-item',
-  [`view:${CALLBACK_IDS.infoModal}` as const]: 'read',
+  [`view:${CALLBACK_IDS.infoModal}` as const]: 'reserved',
   [`view:${CALLBACK_IDS.anomalyResolveModal}` as const]: 'triage-anomaly',
   home: 'read-figures',
 };
@@ -135,6 +140,8 @@ export function decideOperation(operation: Operation, actor: Actor, resource: Re
       return actor.admin
         ? allow('a FinOps admin (access.admins)')
         : deny('rebuilding a frozen month is for FinOps admins (access.admins in the config).');
+    case 'reserved':
+      return deny('This is not something the FinOps bot offers yet.');
     case 'share-answer':
       if (resource.kind !== 'shared-answer') return allow('the answer is checked when it is read');
       return actor.userId === resource.askedBy
