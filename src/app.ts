@@ -134,10 +134,13 @@ export function createApp(opts: CreateAppOptions): FinopsApp {
       stopping ??= (async () => {
         if (!started) return;
         say('stopping…');
-        await scheduler?.stop();
-        await bolt
-          .stop()
-          .catch((err: unknown) => deps.logger.warn('error while stopping Slack', { error: err }));
+        // Both at once: the HTTP receiver stops accepting (requests in flight finish) while the
+        // running jobs reach their next safe point, so a load balancer sees the replica leave at
+        // once instead of after the longest job.
+        await Promise.all([
+          scheduler?.stop(),
+          bolt.stop().catch((err: unknown) => deps.logger.warn('error while stopping Slack', { error: err })),
+        ]);
         say('stopped');
       })();
       return stopping;

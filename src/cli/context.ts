@@ -53,7 +53,12 @@ export function createCliContext(env: Env, io: CliIo, now: () => Date = () => ne
     },
     database() {
       handle ??= (async () => {
-        const h = await connect({ databaseUrl: env['DATABASE_URL'], pgliteDir: path.join(dataDir, 'db') });
+        const h = await connect({
+          databaseUrl: env['DATABASE_URL'],
+          pgliteDir: path.join(dataDir, 'db'),
+          onConnectionError: (err) =>
+            logger.warn(`database connection lost while idle (a new one is opened): ${err.message}`),
+        });
         try {
           await migrateToLatest(h.db);
         } catch (err) {

@@ -8,6 +8,7 @@ import {
 } from '../services/ingest-github.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
+import { listenForStop } from './signals.ts';
 
 const USAGE = 'finops ingest github [--billable]';
 
@@ -28,15 +29,25 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const deps = await ctx.services();
   const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
   const task = progress.start('reading GitHub', { unit: 'repositories' });
+  const stop = listenForStop();
   const summary = await ingestGithub(deps, {
     billable: values.billable === true,
     onProgress: (p) => task.report(p),
-  }).finally(() => progress.close());
+    signal: stop.signal,
+  }).finally(() => {
+    stop.dispose();
+    progress.close();
+  });
   task.finish(
     `${summary.reposDone}/${summary.repos} repositories, ${summary.prs.toLocaleString('en-US')} pull requests`,
   );
   for (const line of formatGithubSummary(summary)) ctx.io.stdout(`${line}\n`);
   for (const line of githubProblemLines(summary)) ctx.io.stderr(`finops ingest: ${line}\n`);
+  if (summary.error && stop.signal.aborted) {
+    // Asked to stop: what was read is committed with its cursor, so this is a clean stop.
+    ctx.io.stdout(`stopped by ${String(stop.signal.reason)}; the next run resumes where this one stopped\n`);
+    return 0;
+  }
   if (summary.error) {
     ctx.io.stderr(`finops ingest: ${summary.error}; the next run resumes where this one stopped\n`);
     return 1;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { InputError } from '../lib/errors.ts';
+import { FinopsError, InputError } from '../lib/errors.ts';
 import { createProgress } from '../lib/progress.ts';
 import {
   configuredPagerDutyServices,
@@ -10,6 +10,7 @@ import {
 } from '../services/ingest-pagerduty.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
+import { listenForStop } from './signals.ts';
 
 const USAGE = 'finops ingest pagerduty [--since YYYY-MM-DD|ISO-TIME]';
 
@@ -35,10 +36,26 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const deps = await ctx.services();
   const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
   const task = progress.start('reading PagerDuty', { unit: 'services' });
-  const result = await ingestPagerDuty(deps, {
-    ...(since ? { since } : {}),
-    onProgress: (p) => task.report(p),
-  }).finally(() => progress.close());
+  const stop = listenForStop();
+  let result: IngestPagerDutyResult;
+  try {
+    result = await ingestPagerDuty(deps, {
+      ...(since ? { since } : {}),
+      onProgress: (p) => task.report(p),
+      signal: stop.signal,
+    });
+  } catch (err) {
+    // Asked to stop: every incident stored so far is committed, and the cursor moves only when a
+    // run completes, so the next run reads again from where this one began. A clean stop.
+    if (!stop.signal.aborted || !(err instanceof FinopsError && err.code === 'aborted')) throw err;
+    ctx.io.stdout(
+      `stopped by ${String(stop.signal.reason)}; what is stored stays and the next run reads on from the last complete window\n`,
+    );
+    return 0;
+  } finally {
+    stop.dispose();
+    progress.close();
+  }
   task.finish(`${result.stats.incidentsStored} incidents stored`);
   ctx.io.stdout(formatResult(result, ctx.env['PAGERDUTY_API_HOST']?.trim() || 'api.pagerduty.com'));
   return 0;

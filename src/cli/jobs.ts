@@ -8,6 +8,7 @@ import type { JobDefinition } from '../jobs/types.ts';
 import type { Messenger } from '../services/deps.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
+import { listenForStop } from './signals.ts';
 
 const USAGE = 'finops jobs list | finops jobs run NAME [--at ISO-TIME] [--dry-run]';
 
@@ -105,14 +106,29 @@ async function runOneJob(ctx: CliContext, argv: string[], jobs: JobDefinition[])
   const { config } = ctx.config();
   const at = values.at !== undefined ? parseAt(values.at, config.timezone) : ctx.now();
   const deps = await ctx.services();
-  const outcome = await runJob(job, {
-    deps,
-    messenger: await cliMessenger(ctx),
-    at,
-    dryRun: values['dry-run'] === true,
-    leaseMs,
-  });
+  const stop = listenForStop();
+  let outcome: JobOutcome;
+  try {
+    outcome = await runJob(job, {
+      deps,
+      messenger: await cliMessenger(ctx),
+      at,
+      dryRun: values['dry-run'] === true,
+      leaseMs,
+      signal: stop.signal,
+    });
+  } finally {
+    stop.dispose();
+  }
   printOutcome(ctx, outcome);
+  // Asked to stop (SIGTERM from a deploy, Ctrl-C): the job stopped at a safe point and its run is
+  // recorded failed, so the next run of the period takes it over and does only what is missing.
+  if (stop.signal.aborted && outcome.status === 'failed' && outcome.run !== undefined) {
+    ctx.io.stdout(
+      `${job.name} ${outcome.periodKey ?? ''}: stopped by ${String(stop.signal.reason)}; the next run of the period takes it over\n`,
+    );
+    return 0;
+  }
   if (outcome.status === 'failed') return 1;
   if (outcome.status === 'dry-run' && outcome.error !== undefined) return 1;
   return 0;

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createApp } from '../app.ts';
+import { InputError } from '../lib/errors.ts';
 import { demoConfig } from '../services/demo/config.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type PreviewIds, runLocalPreview } from '../services/preview.ts';
@@ -11,6 +12,7 @@ import { slackSettingsFromEnv } from '../slack/bolt.ts';
 import { ACTION_IDS, ACTION_ITEM_UI, ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
+import { listenForStop } from './signals.ts';
 
 const USAGE = 'finops start [--watch]';
 
@@ -26,17 +28,24 @@ export async function run(ctx: CliContext, argv: string[], opts: StartOptions = 
     const watch = values.watch === true;
     return runLocalPreview(await previewDeps(ctx), ctx.io, {
       ids: PREVIEW_IDS,
-      ...(watch ? { watch, untilStopped: opts.untilStopped ?? stopSignal(), onReload: reloadSignal } : {}),
+      ...(watch
+        ? { watch, untilStopped: opts.untilStopped ?? listenForStop().stopped, onReload: reloadSignal }
+        : {}),
     });
   }
 
+  const catchUpMs = parseCatchUp(ctx.env['FINOPS_CATCH_UP_HOURS']);
   const deps = await ctx.services();
   ctx.io.stdout(
     `finops-review: starting (${settings.appToken ? 'Socket Mode' : 'HTTP receiver'}; config ${ctx.configPath}; ` +
       `${ctx.env['DATABASE_URL'] ? 'Postgres' : `embedded database in ${ctx.dataDir}`})\n`,
   );
-  const app = createApp({ deps, io: ctx.io });
-  const stopped = opts.untilStopped ?? stopSignal();
+  const app = createApp({
+    deps,
+    io: ctx.io,
+    ...(catchUpMs !== undefined ? { scheduler: { catchUpMs } } : {}),
+  });
+  const stopped = opts.untilStopped ?? listenForStop().stopped;
   try {
     await app.start();
   } catch (err) {
@@ -50,17 +59,22 @@ export async function run(ctx: CliContext, argv: string[], opts: StartOptions = 
   return 0;
 }
 
-/** The first SIGINT or SIGTERM; the handlers are removed so a second one ends the process. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+/**
+ * FINOPS_CATCH_UP_HOURS: how old a missed tick may be and still run when the bot starts (default
+ * 24; 0 turns catch-up off). After an outage longer than a day an operator raises it for one start
+ * so the missed monthly review or digest goes out; every replica's catch-up goes through the same
+ * once-per-period claim, so starting several at once still runs each period once.
+ */
+export function parseCatchUp(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const hours = Number(text);
+  if (!Number.isFinite(hours) || hours < 0) {
+    throw new InputError(
+      'bad_catch_up',
+      `FINOPS_CATCH_UP_HOURS: "${text}" is not a number of hours ≥ 0 (default 24; 0 turns catch-up off)`,
+    );
+  }
+  return hours * 3_600_000;
 }
 
 /** The ids the preview's payloads carry: the same the running app listens for. */

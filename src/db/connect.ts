@@ -36,6 +36,12 @@ export interface ConnectOptions {
   /** Postgres schema to use as search_path (tests isolate per schema). */
   schema?: string;
   poolSize?: number;
+  /**
+   * A pooled connection that broke while idle (Postgres restarted, a failover, an operator's
+   * pg_terminate_backend). The pool drops it and the next query opens a new one; without a
+   * listener pg's Pool would rethrow it as an unhandled 'error' event and end the process.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 export function kyselyFor(pool: pg.Pool): Db {
@@ -47,8 +53,11 @@ export async function connect(opts: ConnectOptions): Promise<DbHandle> {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
+      // Names the bot's sessions in pg_stat_activity (unless the URL names them otherwise).
+      application_name: 'finops-review',
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
+    pool.on('error', (err) => opts.onConnectionError?.(err));
     const db = kyselyFor(pool);
     return { db, backend: 'postgres', close: () => db.destroy() };
   }

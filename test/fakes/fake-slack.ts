@@ -129,9 +129,21 @@ export interface FakeSlack {
   addChannel(c: FakeChannel): void;
   addUser(u: FakeUser): void;
   addUsergroup(g: FakeUsergroup): void;
+  /**
+   * The next call of `method` that matches is carried out and recorded as usual, but its answer is
+   * held back until `release()`: the test acts while the bot waits for Slack's answer (SIGKILL,
+   * SIGTERM, dropping its database connections). `arrived` resolves with the call once it is in.
+   */
+  holdNext(method: string, predicate?: (call: RecordedCall) => boolean): HeldCall;
   /** Forget recorded calls (state such as messages stays). */
   clearCalls(): void;
   close(): Promise<void>;
+}
+
+export interface HeldCall {
+  arrived: Promise<RecordedCall>;
+  /** Sends the held answer (a no-op when the caller has gone). */
+  release(): void;
 }
 
 /** A small organisation most tests can use as is. */
@@ -226,10 +238,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
   const nextId = (prefix: string) => `${prefix}${String(++idCounter).padStart(8, '0')}`;
 
-  const record = (call: Omit<RecordedCall, 'seq'>) => {
-    calls.push({ ...call, seq: calls.length + 1 });
+  const record = (call: Omit<RecordedCall, 'seq'>): RecordedCall => {
+    const full = { ...call, seq: calls.length + 1 };
+    calls.push(full);
     for (const w of [...waiters]) w();
+    return full;
   };
+  const holds: Array<{
+    method: string;
+    predicate: ((call: RecordedCall) => boolean) | undefined;
+    arrived: (call: RecordedCall) => void;
+    released: Promise<void>;
+  }> = [];
 
   // ── helpers shared by methods ──
   const str = (p: Params, key: string): string | undefined =>
@@ -571,8 +591,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         ? (params['token'] as string)
         : undefined;
     const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      record({ method, params, token: callToken, contentType, status, response: body });
-      send(res, status, body, headers);
+      const call = record({ method, params, token: callToken, contentType, status, response: body });
+      const i = holds.findIndex((h) => h.method === method && (h.predicate?.(call) ?? true));
+      const hold = i >= 0 ? holds.splice(i, 1)[0] : undefined;
+      if (!hold) return send(res, status, body, headers);
+      hold.arrived(call);
+      void hold.released.then(() => {
+        if (!res.destroyed) send(res, status, body, headers);
+      });
     };
     const q = queued.get(method)?.shift();
     if (q?.kind === 'ratelimit')
@@ -777,6 +803,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     addChannel: (c) => void channels.set(c.id, c),
     addUser: (u) => void users.set(u.id, u),
     addUsergroup: (g) => void groups.set(g.id, g),
+    holdNext(method, predicate) {
+      let arrived!: (call: RecordedCall) => void;
+      let release!: () => void;
+      const arrivedP = new Promise<RecordedCall>((r) => {
+        arrived = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      holds.push({ method, predicate, arrived, released });
+      return { arrived: arrivedP, release };
+    },
     clearCalls: () => {
       calls.length = 0;
     },
