@@ -44,7 +44,12 @@ function invalid(message: string): VendorReply {
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export async function startFakeAnthropic(
-  opts: { key?: string; costs?: Record<string, AnthropicCostResult[]> } = {},
+  opts: {
+    key?: string;
+    costs?: Record<string, AnthropicCostResult[]>;
+    /** Most buckets a page holds, whatever `limit` asks (the real APIs may page sooner). */
+    pageSize?: number;
+  } = {},
 ): Promise<FakeAnthropic> {
   const key = opts.key ?? ANTHROPIC_TEST_KEY;
   const costs: Record<string, AnthropicCostResult[]> = opts.costs ?? {};
@@ -76,8 +81,9 @@ export async function startFakeAnthropic(
       const index = decodeCursor('page_', one('page'));
       if (index === null) return invalid('page: invalid cursor');
       const days = daysBetween(Math.floor(start / 86_400_000) * 86_400_000, end);
-      const slice = days.slice(index, index + limit);
-      const hasMore = index + limit < days.length;
+      const size = Math.min(limit, opts.pageSize ?? limit);
+      const slice = days.slice(index, index + size);
+      const hasMore = index + size < days.length;
       return {
         status: 200,
         body: {
@@ -100,7 +106,7 @@ export async function startFakeAnthropic(
             };
           }),
           has_more: hasMore,
-          next_page: hasMore ? encodeCursor('page_', index + limit) : null,
+          next_page: hasMore ? encodeCursor('page_', index + size) : null,
         },
       };
     },

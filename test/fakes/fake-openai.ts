@@ -40,7 +40,12 @@ function invalid(message: string, param: string | null): VendorReply {
 }
 
 export async function startFakeOpenAi(
-  opts: { key?: string; costs?: Record<string, OpenAiCostResult[]> } = {},
+  opts: {
+    key?: string;
+    costs?: Record<string, OpenAiCostResult[]>;
+    /** Most buckets a page holds, whatever `limit` asks (the real APIs may page sooner). */
+    pageSize?: number;
+  } = {},
 ): Promise<FakeOpenAi> {
   const key = opts.key ?? OPENAI_TEST_KEY;
   const costs: Record<string, OpenAiCostResult[]> = opts.costs ?? {};
@@ -71,8 +76,9 @@ export async function startFakeOpenAi(
       const index = decodeCursor('', one('page'));
       if (index === null) return invalid('invalid page cursor', 'page');
       const days = daysBetween(Math.floor(start / 86_400) * 86_400_000, end * 1000);
-      const slice = days.slice(index, index + limit);
-      const hasMore = index + limit < days.length;
+      const size = Math.min(limit, opts.pageSize ?? limit);
+      const slice = days.slice(index, index + size);
+      const hasMore = index + size < days.length;
       return {
         status: 200,
         body: {
@@ -92,7 +98,7 @@ export async function startFakeOpenAi(
             };
           }),
           has_more: hasMore,
-          next_page: hasMore ? encodeCursor('', index + limit) : null,
+          next_page: hasMore ? encodeCursor('', index + size) : null,
         },
       };
     },

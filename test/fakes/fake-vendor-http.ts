@@ -33,6 +33,8 @@ export interface VendorFault {
   body?: unknown;
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** Requests to let through first (a failure on a later page). */
+  after?: number;
 }
 
 export interface VendorReply {
@@ -58,7 +60,7 @@ export async function startFakeVendorServer(
 ): Promise<FakeVendorServer> {
   const requests: VendorRequest[] = [];
   const unknown: VendorRequest[] = [];
-  const faults: Array<VendorFault & { left: number }> = [];
+  const faults: Array<VendorFault & { left: number; skip: number }> = [];
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -73,7 +75,10 @@ export async function startFakeVendorServer(
         status: 0,
       };
       requests.push(rec);
-      const fault = faults.find((f) => f.left > 0);
+      const pending = faults.find((f) => f.left > 0);
+      // A fault with `after` lets that many requests through first.
+      const fault = pending && pending.skip === 0 ? pending : undefined;
+      if (pending && pending.skip > 0) pending.skip -= 1;
       let reply: VendorReply;
       if (fault) {
         fault.left -= 1;
@@ -100,7 +105,7 @@ export async function startFakeVendorServer(
     requests,
     unknown,
     fail(fault) {
-      faults.push({ ...fault, left: fault.times ?? 1 });
+      faults.push({ ...fault, left: fault.times ?? 1, skip: fault.after ?? 0 });
     },
     close: () =>
       new Promise<void>((resolve) => {
