@@ -59,10 +59,28 @@ export interface ReviewView {
   showMargin: boolean;
   actions: ReviewActionItem[];
   anomalyKpis: AnomalyKpis;
+  /** The mid-month forecast of this month against its actual (issue 13 §3); absent: none was stored. */
+  forecastAccuracy?: ReviewForecastAccuracy;
   /** Commitment coverage and utilisation per provider (issue 13 §2); absent: not shown. */
   commitments?: CommitmentFigures[];
   modelVersion: string;
   configHash: string;
+}
+
+/** A forecast against the month's actual cloud + AI cost. */
+export interface ForecastVariance {
+  forecast: number;
+  actual: number;
+  /** actual − forecast. */
+  variance: number;
+  variancePct: number | null;
+}
+
+export interface ReviewForecastAccuracy {
+  /** Day the forecast was made. */
+  madeOn: string;
+  org: ForecastVariance | null;
+  productLines: Array<ForecastVariance & { id: string }>;
 }
 
 /** Below this many people, hours and labour are not broken down (SPEC §10 privacy). */
@@ -116,6 +134,17 @@ export function signed(v: number, decimals = 1): string {
 }
 
 export const pct = (v: number): string => `${round1(v).toFixed(1)}%`;
+
+/** `+$1,200 (+24.0%)` / `−$300 (−5.0%)`, with a real minus sign; the percent only when there is one. */
+export function changeText(change: number, changePct: number | null, currency: string): string {
+  const money = `${change > 0 ? '+' : ''}${formatMoney(change, currency)}`;
+  return changePct === null ? money : `${money} (${signed(changePct)}%)`;
+}
+
+/** "forecast $X (made 2026-11-15) · actual $Y · variance +$Z (+4.0%)". */
+export function forecastVarianceText(f: ForecastVariance, madeOn: string, currency: string): string {
+  return `forecast ${formatMoney(f.forecast, currency)} (made ${madeOn}) · actual ${formatMoney(f.actual, currency)} · variance ${changeText(f.variance, f.variancePct, currency)}`;
+}
 
 /**
  * "margin fell 3.1 pts: review labour +1.8, AI +1.6, cloud −0.3". Each driver is shown as the
@@ -242,6 +271,9 @@ export function renderReviewParent(v: ReviewView): RenderedMessage {
   );
   if (v.commitments && v.commitments.length > 0)
     blocks.push(section(commitmentsText('Commitments', v.commitments)));
+  const fa = v.forecastAccuracy;
+  if (fa?.org)
+    blocks.push(section(`*Forecast accuracy (cloud + AI):* ${forecastVarianceText(fa.org, fa.madeOn, c)}`));
   blocks.push(
     context([
       `${v.productLines.length} product lines in the thread below · model v${escapeMrkdwn(v.modelVersion)} · config ${escapeMrkdwn(v.configHash)}`,
@@ -282,6 +314,9 @@ export function renderProductLineReply(v: ReviewView, pl: ProductLineReport, ids
     f.push(`*Revenue*\n${pl.revenue === null ? '—' : money(pl.revenue, c)}`);
     f.push(`*Gross margin*\n${pl.grossMarginPct === null ? '—' : pct(pl.grossMarginPct)}`);
     if (pl.unitCost !== null) f.push(`*Unit cost*\n${money(pl.unitCost, c)}`);
+    // An inference costs cents or less: below one currency unit, four decimals.
+    const ai = pl.aiUnitCost;
+    if (ai !== null) f.push(`*AI cost per unit*\n${formatMoney(ai, c, Math.abs(ai) < 1 ? 4 : undefined)}`);
   }
   blocks.push(fields(f));
   if (v.showMargin) {
@@ -303,6 +338,11 @@ export function renderProductLineReply(v: ReviewView, pl: ProductLineReport, ids
       context(['Stage mix is not shown: fewer than 3 people worked on this product line this month.']),
     );
   }
+  const fa = v.forecastAccuracy?.productLines.find((f) => f.id === pl.id);
+  if (fa && v.forecastAccuracy)
+    blocks.push(
+      section(`*Forecast accuracy (cloud + AI):* ${forecastVarianceText(fa, v.forecastAccuracy.madeOn, c)}`),
+    );
   blocks.push(
     actions([
       button('Add action item', ids.addActionItem, {

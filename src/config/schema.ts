@@ -199,7 +199,9 @@ export const configSchema = z.strictObject({
         .default(['Compute', 'Databases']),
     })
     .prefault({}),
-  forecast: z.strictObject({ alert_pct: z.number().min(0).default(15) }).prefault({}),
+  forecast: z
+    .strictObject({ alert_pct: z.number().min(0).default(15), schedule: cronExpr.default('0 9 15 * *') })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -330,6 +330,25 @@ export interface DemoSeedTable {
   seededAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** 2026_12_07_1100: the mid-month forecast of a month's cloud + AI cost, with its inputs. */
+export interface CostForecastTable {
+  id: Generated<number>;
+  month: string;
+  /** null: the organisation. */
+  productLine: string | null;
+  madeOn: string;
+  throughDay: string;
+  currency: string;
+  costMetric: string;
+  monthToDate: ColumnType<number, number | string, number | string>;
+  medianDaily: ColumnType<number, number | string, number | string>;
+  windowFrom: string;
+  daysLeft: number;
+  forecast: ColumnType<number, number | string, number | string>;
+  lastMonthActual: ColumnType<number, number | string, number | string>;
+  createdAt: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   ingestRun: IngestRunTable;
   ingestCursor: IngestCursorTable;
@@ -354,6 +373,7 @@ export interface Database {
   postedMessage: PostedMessageTable;
   sharedAnswer: SharedAnswerTable;
   demoSeed: DemoSeedTable;
+  costForecast: CostForecastTable;
 }
 
 export type ActionItemRow = Selectable<ActionItemTable>;

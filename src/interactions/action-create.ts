@@ -1,6 +1,7 @@
 /**
  * Raising an action item: "Add action item" on a review reply (value `{productLine, month}`),
- * "Create action item" on an anomaly alert (value = the anomaly id), and the message shortcut
+ * "Create action item" on an anomaly alert (value = the anomaly id) or on a line of the weekly
+ * allocation hygiene (value = the line of unallocated spend), and the message shortcut
  * "Log as FinOps action" each open the "New action item" modal prefilled. Its submission is
  * validated first (errors on the fields, nothing written), then created in one transaction keyed
  * by the view id (a double-clicked or retried submit creates one item), acked, and confirmed in
@@ -9,8 +10,10 @@
 import type { App, MessageShortcut, ViewStateValue } from '@slack/bolt';
 import { mentionChannel } from '../blocks/escape.ts';
 import { renderAssignedToYou } from '../blocks/action-items.ts';
+import { decodeUnallocatedLineRef } from '../blocks/allocation-hygiene.ts';
 import { renderAnomalyAlert } from '../blocks/anomaly-alert.ts';
 import { isMonth } from '../lib/dates.ts';
+import { prefillFromUnallocated } from '../services/allocation-hygiene.ts';
 import { confirmActionItem } from '../services/action-notify.ts';
 import { readAnomalyForAlert } from '../services/anomaly-triage.ts';
 import {
@@ -63,6 +66,22 @@ export function registerActionCreate(app: App, slack: SlackDeps): void {
         body.trigger_id,
         prefill?.draft ?? {},
         prefill ? `From the cost anomaly ${prefill.label}` : 'The anomaly of this alert no longer exists.',
+        { c: where.channel, t: where.thread, m: null, mt: null },
+      );
+    });
+  });
+
+  app.action<Click>(ACTION_IDS.allocationToAction, async ({ ack, body, action, respond }) => {
+    await ack();
+    await guardClick(slack, body, respond, async () => {
+      const line = decodeUnallocatedLineRef(action.value);
+      const prefill = line ? prefillFromUnallocated(slack.deps, line) : null;
+      const where = messageWhere(body);
+      await openCreateModal(
+        slack,
+        body.trigger_id,
+        prefill?.draft ?? {},
+        prefill?.origin ?? 'This line of unallocated spend could not be read: describe it in the title.',
         { c: where.channel, t: where.thread, m: null, mt: null },
       );
     });

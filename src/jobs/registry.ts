@@ -1,5 +1,7 @@
 import { actionDigestJob } from './action-digest.ts';
 import { actionRemindersJob } from './action-reminders.ts';
+import { allocationHygieneJob } from './allocation-hygiene.ts';
+import { costForecastJob } from './cost-forecast.ts';
 import { detectAnomaliesJob } from './detect-anomalies.ts';
 import { ingestAiCostsJob } from './ingest-ai-costs.ts';
 import { ingestFocusJob } from './ingest-focus.ts';
@@ -20,4 +22,6 @@ export const JOBS: JobDefinition[] = [
   monthlyReviewJob,
   actionRemindersJob,
   actionDigestJob,
+  allocationHygieneJob,
+  costForecastJob,
 ];

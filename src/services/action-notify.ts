@@ -32,9 +32,10 @@ import {
   type MessageRef,
   releasePostedMessage,
 } from '../db/repos/posted-messages.ts';
-import { addDays, dayOf } from '../lib/dates.ts';
+import { dayOf } from '../lib/dates.ts';
 import { errorLine } from '../lib/errors.ts';
 import { isWeekend, type ReminderDue, reminderDueOn } from '../model/action-items.ts';
+import { mondayOf } from '../model/allocation-hygiene.ts';
 import { summarize } from './action-items.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 
@@ -55,13 +56,13 @@ export function cardOf(deps: Pick<ServiceDeps, 'config'>, item: ActionItem, toda
   return summarize(deps, item, today);
 }
 
-type Sent = { state: 'sent'; channel: string; ts: string } | { state: 'already' | 'uncertain' };
+export type Sent = { state: 'sent'; channel: string; ts: string } | { state: 'already' | 'uncertain' };
 
 /**
  * Claims `ref`, sends with `send`, confirms with Slack's ts; a refusal releases the claim (so the
- * next attempt sends it) and is rethrown.
+ * next attempt sends it) and is rethrown. Also used by the allocation hygiene and forecast posts.
  */
-async function sendOnce(
+export async function sendOnce(
   deps: NotifyDeps,
   ref: MessageRef,
   at: Date,
@@ -335,12 +336,6 @@ export type DigestOutcome =
       overdue: number;
       message?: RenderedMessage;
     };
-
-/** Monday of the week `day` falls in. */
-function mondayOf(day: string): string {
-  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
-  return addDays(day, -weekday);
-}
 
 /** The weekly digest of overdue items to review.channel (nothing is posted when none is overdue). */
 export async function postOverdueDigest(

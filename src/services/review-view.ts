@@ -8,6 +8,7 @@ import type {
   AnomalyKpis,
   OrgSummary,
   ReviewActionItem,
+  ReviewForecastAccuracy,
   ReviewView,
   StageMixMonth,
 } from '../blocks/review.ts';
@@ -19,6 +20,7 @@ import type { Snapshot } from '../model/types.ts';
 import { reviewActionItems } from './action-items.ts';
 import { anomalyMonthKpis } from './anomaly-kpis.ts';
 import { computeMonth, ensureSnapshot, type SnapshotDeps } from './build-snapshot.ts';
+import { forecastAccuracy } from './forecast.ts';
 import { monthCommitments } from './commitments.ts';
 
 /** Months of stage mix the chart shows: the reviewed month and five before it. */
@@ -133,6 +135,24 @@ export async function readAnomalyKpis(
   };
 }
 
+/**
+ * The month's mid-month forecast against its actual, per product line and for the organisation;
+ * null when no forecast was stored for the month (or it was made in another currency).
+ */
+export async function readForecastAccuracy(
+  deps: Pick<ReviewDeps, 'db' | 'config'>,
+  month: string,
+  currency: string,
+): Promise<ReviewForecastAccuracy | null> {
+  const a = await forecastAccuracy(deps.db, deps.config, month);
+  if (a.madeOn === null || a.currency !== currency) return null;
+  return {
+    madeOn: a.madeOn,
+    org: a.org,
+    productLines: a.productLines.map(({ productLine, ...f }) => ({ id: productLine, ...f })),
+  };
+}
+
 export async function buildReviewView(
   deps: ReviewDeps,
   month: string,
@@ -146,6 +166,7 @@ export async function buildReviewView(
     readAnomalyKpis(deps, month),
     monthCommitments(deps, month),
   ]);
+  const forecast = await readForecastAccuracy(deps, month, snapshot.currency);
   const history: StageMixMonth[] = [];
   for (const p of [...prior].reverse()) if (p.figures) history.push(stageMixMonth(p.month, p.figures, deps));
   if (snapshot.hasData) history.push(stageMixMonth(month, snapshot, deps));
@@ -164,6 +185,7 @@ export async function buildReviewView(
     commitments: commitments.byProvider,
     modelVersion: snapshot.modelVersion,
     configHash: snapshot.configHash,
+    ...(forecast ? { forecastAccuracy: forecast } : {}),
   };
   return {
     view,

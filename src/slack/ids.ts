@@ -20,6 +20,8 @@ export const ACTION_IDS = {
   anomalyExpected: 'anomaly_expected',
   anomalyResolve: 'anomaly_resolve',
   anomalyToAction: 'anomaly_to_action',
+  /** "Create action item" on a line of the weekly allocation hygiene (value = the line, JSON). */
+  allocationToAction: 'allocation_to_action',
   /** Pages of `/finops actions` (value = JSON {f: filter, p: product, o: offset}). */
   actionItemsPage: 'action_items_page',
   /** Paging through long lists (value = next offset). */
@@ -34,6 +36,9 @@ export const ANOMALY_ALERT_ACTIONS = {
   toAction: ACTION_IDS.anomalyToAction,
   resolve: ACTION_IDS.anomalyResolve,
 } as const;
+
+/** The button of the weekly allocation hygiene post, as blocks/allocation-hygiene.ts takes it. */
+export const ALLOCATION_HYGIENE_ACTIONS = { toAction: ACTION_IDS.allocationToAction } as const;
 
 /** callback_id of modals and shortcuts. */
 export const CALLBACK_IDS = {
