@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../lib/errors.ts';
@@ -24,11 +24,29 @@ export interface LoadedConfig {
   path: string;
 }
 
+/**
+ * A finops.yml lists teams, product lines and people: a few hundred KB for a large company. A file
+ * far beyond that is the wrong file (an export, a log), not a config, and is not read into memory.
+ */
+export const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
+/** YAML aliases a config may expand; far more than anchors for shared cost rules need (the "billion laughs" bomb needs thousands). */
+const MAX_ALIASES = 100;
+/** Syntax errors listed before "…and N more": the first ones say what is wrong. */
+const MAX_YAML_ERRORS = 20;
+
 export function loadConfigFile(path: string): LoadedConfig {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > CONFIG_MAX_BYTES) {
+      throw new InputError(
+        'config_too_large',
+        `config file ${path} is ${(size / 1024 / 1024).toFixed(1)} MB, more than a config can be (${CONFIG_MAX_BYTES / 1024 / 1024} MB): check FINOPS_CONFIG points at finops.yml`,
+      );
+    }
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       'config_missing',
@@ -43,15 +61,24 @@ export function loadConfigFile(path: string): LoadedConfig {
 export function parseConfigText(text: string, file = 'finops.yml'): { config: Config; hash: string } {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}, column ${pos.col}` : 'yaml'}: ${e.message.split('\n')[0]}`;
-      }),
-    );
+    const lines = doc.errors.slice(0, MAX_YAML_ERRORS).map((e) => {
+      const pos = e.linePos?.[0];
+      return `${pos ? `line ${pos.line}, column ${pos.col}` : 'yaml'}: ${e.message.split('\n')[0]}`;
+    });
+    // A broken file (or one that is not YAML at all) can yield hundreds of follow-on errors.
+    if (doc.errors.length > MAX_YAML_ERRORS)
+      lines.push(`yaml: …and ${doc.errors.length - MAX_YAML_ERRORS} more error(s) after these`);
+    throw new ConfigError(file, lines);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // The yaml library refuses alias expansion past the limit (a "billion laughs" bomb).
+    throw new ConfigError(file, [
+      `yaml: ${(err as Error).message.split('\n')[0]}: aliases (*name) expand to too much data; write the values out instead of nesting aliases`,
+    ]);
+  }
   return validateConfig(raw ?? {}, file);
 }
 
@@ -99,10 +126,18 @@ function lenientCrossCheck(raw: unknown, already: string[]): string[] {
   }
 }
 
+/** Key names that suggest someone pasted a secret into the file. */
+const SECRET_KEY_RE = /token|secret|password|passwd|api_?key|^key$|credential/i;
+
 function issueLine(iss: z.core.$ZodIssue): string {
   let msg = iss.message;
   if (iss.code === 'invalid_type' && msg.includes('received undefined')) msg = `required (${iss.expected})`;
-  if (iss.code === 'unrecognized_keys') msg = `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (iss.code === 'unrecognized_keys') {
+    msg = `unknown key(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (iss.keys.some((k) => SECRET_KEY_RE.test(k)))
+      msg +=
+        ': secrets never live in this file; put the value in an environment variable and name it (token_env: MY_TOKEN)';
+  }
   return `${formatPath(iss.path)}: ${msg}`;
 }
 
