@@ -314,10 +314,11 @@ export function renderProductLineReply(v: ReviewView, pl: ProductLineReport, ids
     f.push(`*Revenue*\n${pl.revenue === null ? '—' : money(pl.revenue, c)}`);
     f.push(`*Gross margin*\n${pl.grossMarginPct === null ? '—' : pct(pl.grossMarginPct)}`);
     if (pl.unitCost !== null) f.push(`*Unit cost*\n${money(pl.unitCost, c)}`);
-    // An inference costs cents or less: below one currency unit, four decimals.
-    const ai = pl.aiUnitCost;
-    if (ai !== null) f.push(`*AI cost per unit*\n${formatMoney(ai, c, Math.abs(ai) < 1 ? 4 : undefined)}`);
   }
+  // A cost like the others (not revenue or margin), so everyone sees it; an inference costs cents
+  // or less, so below one currency unit it keeps four decimals.
+  const ai = pl.aiUnitCost;
+  if (ai !== null) f.push(`*AI cost per unit*\n${formatMoney(ai, c, Math.abs(ai) < 1 ? 4 : undefined)}`);
   blocks.push(fields(f));
   if (v.showMargin) {
     const sentence = driftSentence(pl.drift);

@@ -8,11 +8,12 @@ export function round(value: number, decimals: number): number {
 export const round2 = (v: number): number => round(v, 2);
 export const round1 = (v: number): number => round(v, 1);
 
-export function formatMoney(value: number, currency: string): string {
+/** `$1,234`, `$12.5`; `maxFractionDigits` for amounts whose cents matter (a cost per inference). */
+export function formatMoney(value: number, currency: string, maxFractionDigits?: number): string {
   const abs = Math.abs(value);
   const s = abs.toLocaleString('en-US', {
     minimumFractionDigits: 0,
-    maximumFractionDigits: abs < 100 ? 2 : 0,
+    maximumFractionDigits: maxFractionDigits ?? (abs < 100 ? 2 : 0),
   });
   const sym = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : currency === 'GBP' ? '£' : `${currency} `;
   return `${value < 0 ? '−' : ''}${sym}${s}`;

@@ -17,6 +17,7 @@ import {
  *   `cogs_stages`;
  * - grossMarginPct = (revenue − cogs) / revenue × 100, null without revenue (or revenue 0);
  * - unitCost = allInCost / units, null without units (or units 0);
+ * - aiUnitCost = aiCost / units (cost per inference where units count inferences), likewise null;
  * - stageShare = hours of a stage / all hours × 100 (all 0 without hours);
  * - margin drift = grossMarginPct − the reference's, split exactly by driver: each COGS
  *   component c (cloud, ai, ci, each COGS stage's labour) gives −(c_m/R_m − c_ref/R_ref) × 100.
@@ -39,6 +40,15 @@ export function cogsOf(f: ProductLineFigures, cogsStages: readonly Stage[]): num
 
 export function allInCostOf(f: ProductLineFigures): number {
   return sum(f.laborCost) + f.cloudCost + f.aiCost + f.ciCost;
+}
+
+/**
+ * AI cost (OpenAI, Anthropic and every FOCUS row of ServiceCategory `AI and Machine Learning`) per
+ * unit of the revenue CSV, null without units (or units 0). Derived, not stored: snapshots frozen
+ * before it existed get it too.
+ */
+export function aiUnitCostOf(f: Pick<ProductLineFigures, 'aiCost' | 'units'>): number | null {
+  return f.units !== null && f.units !== 0 ? f.aiCost / f.units : null;
 }
 
 const hasRevenue = (f: ProductLineFigures): f is ProductLineFigures & { revenue: number } =>
@@ -154,6 +164,7 @@ export function buildProductLineReport(
     cogs: cogsOf(f, config.model.cogs_stages),
     grossMarginPct: grossMarginPctOf(f, config.model.cogs_stages),
     unitCost: f.units !== null && f.units !== 0 ? allInCost / f.units : null,
+    aiUnitCost: aiUnitCostOf(f),
     stageShare: stageShareOf(f.hours),
     seniorReviewSharePct: seniorReviewShareOf(f) ?? 0,
     drift: priorFigures ? computeDrift(f, [priorFigures], config) : emptyDrift,

@@ -3,7 +3,7 @@ import { round, round1, round2 } from '../lib/money.ts';
 import type { ReportJson, SnapshotData, StageRecord } from './types.ts';
 
 /**
- * SPEC §9 exactly: every configured product line in config order (or the ones asked for), hours
+ * SPEC §9 exactly, plus `aiUnitCost` (issue 12): every configured product line in config order (or the ones asked for), hours
  * and money to 2 decimals, percentages to 1 decimal. The margin drivers are rounded so that the
  * printed parts add up to the printed drift (largest remainder), as a waterfall must.
  */
@@ -47,6 +47,7 @@ export function toReportJson(s: SnapshotData, productLineIds?: readonly string[]
           units: nullable(p.units, round2),
           grossMarginPct: nullable(p.grossMarginPct, round1),
           unitCost: nullable(p.unitCost, round2),
+          aiUnitCost: nullable(p.aiUnitCost, round2),
           stageShare: stages1(p.stageShare),
           seniorReviewSharePct: round1(p.seniorReviewSharePct),
           drift: {

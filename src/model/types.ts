@@ -227,6 +227,8 @@ export interface ProductLineReport extends ProductLineFigures {
   cogs: number;
   grossMarginPct: number | null;
   unitCost: number | null;
+  /** aiCost / units, null without units (model/margin.ts `aiUnitCostOf`). */
+  aiUnitCost: number | null;
   stageShare: StageRecord;
   seniorReviewSharePct: number;
   /** Against the prior month. */
@@ -288,6 +290,8 @@ export interface ReportJson {
     units: number | null;
     grossMarginPct: number | null;
     unitCost: number | null;
+    /** AI cost / units (issue 12): next to `unitCost`, the one key added to SPEC §9. */
+    aiUnitCost: number | null;
     stageShare: StageRecord;
     seniorReviewSharePct: number;
     drift: {

@@ -276,6 +276,7 @@ export function expectedOctober(configHash: string) {
         units: 500,
         grossMarginPct: 75.8,
         unitCost: 5.14,
+        aiUnitCost: 1, // AI 500 / 500 units
         stageShare: { authoring: 26, review: 30, qa: 14, deploy: 10, incident: 20, rework: 0 },
         seniorReviewSharePct: 66.7,
         drift: {
@@ -308,6 +309,7 @@ export function expectedOctober(configHash: string) {
         units: null,
         grossMarginPct: null,
         unitCost: null,
+        aiUnitCost: null,
         stageShare: { authoring: 100, review: 0, qa: 0, deploy: 0, incident: 0, rework: 0 },
         seniorReviewSharePct: 0,
         drift: { grossMarginPp: null, byDriverPp: {}, stageSharePp: {}, flags: [] },

@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { aiUnitCostOf } from '../../model/margin.ts';
 import type { ProductLineReport, Snapshot, SnapshotData } from '../../model/types.ts';
 import type { Database, SnapshotTable } from '../schema.ts';
 
@@ -11,7 +12,18 @@ type Conn = Kysely<Database> | Transaction<Database>;
 
 function rowToSnapshot(row: Selectable<SnapshotTable>): Snapshot {
   const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as SnapshotData;
-  return { ...data, status: row.status, builtAt: row.builtAt, frozenAt: row.frozenAt };
+  return {
+    ...data,
+    productLines: data.productLines.map(withAiUnitCost),
+    status: row.status,
+    builtAt: row.builtAt,
+    frozenAt: row.frozenAt,
+  };
+}
+
+/** Snapshots stored before `aiUnitCost` existed (issue 12) get it from their own figures. */
+function withAiUnitCost(p: ProductLineReport): ProductLineReport {
+  return p.aiUnitCost === undefined ? { ...p, aiUnitCost: aiUnitCostOf(p) } : p;
 }
 
 export async function readSnapshot(db: Conn, month: string): Promise<Snapshot | null> {
@@ -46,9 +58,11 @@ export async function readSnapshotFigures(
   return new Map(
     rows.map((r) => [
       r.month,
-      (typeof r.productLines === 'string'
-        ? JSON.parse(r.productLines)
-        : r.productLines) as ProductLineReport[],
+      (
+        (typeof r.productLines === 'string'
+          ? JSON.parse(r.productLines)
+          : r.productLines) as ProductLineReport[]
+      ).map(withAiUnitCost),
     ]),
   );
 }

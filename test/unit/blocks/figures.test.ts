@@ -36,6 +36,7 @@ function line(id: string, name: string, people = 4): ProductLineReport {
     cogs: 10780,
     grossMarginPct: 46.1,
     unitCost: 14.78,
+    aiUnitCost: 1.2,
     stageShare: stages(40, 20, 10, 5, 15, 10),
     seniorReviewSharePct: 60,
     drift: {

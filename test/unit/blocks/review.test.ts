@@ -50,6 +50,7 @@ function productLine(id: string, name: string, people = 5): ProductLineReport {
     cogs: 10780.5,
     grossMarginPct: 46.0975,
     unitCost: 14.7805,
+    aiUnitCost: 1.2005,
     stageShare: stages(40, 20, 10, 5, 15, 10),
     seniorReviewSharePct: 60,
     drift: {
@@ -179,6 +180,86 @@ describe('product line reply', () => {
       action_id: 'add_item',
       value: '{"productLine":"checkout","month":"2026-10"}',
     });
+  });
+
+  it('shows the AI cost per unit (four decimals below one) to everyone, the whole reply as rendered', () => {
+    // Shopping Assistant: AI 4.20 over 1,000 inferences → 0.0042 an inference; no drift yet.
+    const pl: ProductLineReport = {
+      ...productLine('assistant', 'Shopping <Assistant>'),
+      team: 'search',
+      laborCost: stages(4000, 2500, 1000, 500, 1500, 1000),
+      cloudCost: 300,
+      aiCost: 4.2,
+      ciCost: 0,
+      revenue: 900,
+      units: 1000,
+      allInCost: 10804.2,
+      cogs: 6804.2,
+      grossMarginPct: -656.0222,
+      unitCost: 10.8042,
+      aiUnitCost: 0.0042,
+      drift: noDrift,
+      driftVsTrailing3: null,
+    };
+    const field = (text: string) => ({ type: 'mrkdwn', text });
+    const costs = [
+      field('*All-in cost*\n$10,804'),
+      field('*Labour*\n$10,500'),
+      field('*Cloud*\n$300'),
+      field('*AI*\n$4.2'),
+      field('*CI*\n$0'),
+    ];
+    const rest = [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: '*Stage mix*\n• authoring 40.0%\n• review 20.0%\n• qa 10.0%\n• deploy 5.0%\n• incident 15.0%\n• rework 10.0%\nSenior share of review hours: 60.0%',
+        },
+      },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Add action item', emoji: true },
+            action_id: 'add_item',
+            value: '{"productLine":"assistant","month":"2026-10"}',
+          },
+        ],
+      },
+    ];
+    const head = {
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*Shopping &lt;Assistant&gt;* · team search' },
+    };
+    const ids = { addActionItem: 'add_item' };
+    expect(renderProductLineReply(view([pl], true), pl, ids)).toEqual({
+      text: 'Shopping &lt;Assistant&gt;: all-in cost $10,804 for October 2026, gross margin -656.0%.',
+      blocks: [
+        head,
+        {
+          type: 'section',
+          fields: [
+            ...costs,
+            field('*Revenue*\n$900'),
+            field('*Gross margin*\n-656.0%'),
+            field('*Unit cost*\n$10.8'),
+            field('*AI cost per unit*\n$0.0042'),
+          ],
+        },
+        ...rest,
+      ],
+    });
+    expect(renderProductLineReply(view([pl], false), pl, ids)).toEqual({
+      text: 'Shopping &lt;Assistant&gt;: all-in cost $10,804 for October 2026.',
+      blocks: [head, { type: 'section', fields: [...costs, field('*AI cost per unit*\n$0.0042')] }, ...rest],
+    });
+    // Without units there is no AI cost per unit.
+    const noUnits = { ...pl, units: null, unitCost: null, aiUnitCost: null };
+    expect(JSON.stringify(renderProductLineReply(view([noUnits], true), noUnits, ids))).not.toContain(
+      'per unit',
+    );
   });
 
   it('never breaks down hours or labour of fewer than 3 people', () => {

@@ -54,6 +54,7 @@ describe('margin (SPEC §6)', () => {
     expect(r.allInCost).toBe(7600);
     expect(r.grossMarginPct).toBeCloseTo(54, 12);
     expect(r.unitCost).toBe(38);
+    expect(r.aiUnitCost).toBe(2.5); // AI 500 / 200 units
     expect(r.stageShare).toEqual(stages(40, 20, 10, 5, 15, 10));
     expect(r.seniorReviewSharePct).toBe(60);
     expect(r.drift).toEqual({
@@ -72,6 +73,7 @@ describe('margin (SPEC §6)', () => {
     expect(r.unitCost).toBeNull();
     const zero = buildProductLineReport(figures({ revenue: 0, units: 0 }), null, [], config);
     expect([zero.grossMarginPct, zero.unitCost]).toEqual([null, null]);
+    expect([r.aiUnitCost, zero.aiUnitCost]).toEqual([null, null]);
   });
 
   it('the drift splits exactly by driver: the parts sum to the drift', () => {
@@ -206,6 +208,7 @@ describe('SPEC §9 JSON', () => {
           units: null,
           grossMarginPct: null,
           unitCost: null,
+          aiUnitCost: null,
           stageShare: stages(0, 0, 0, 0, 0, 0),
           seniorReviewSharePct: 0,
           drift: { grossMarginPp: null, byDriverPp: {}, stageSharePp: {}, flags: [] },
@@ -223,6 +226,7 @@ describe('SPEC §9 JSON', () => {
           units: 3,
           grossMarginPct: 86.7, // (1000 − 133.338) / 1000
           unitCost: 64.45, // 193.338 / 3 = 64.446
+          aiUnitCost: 11.11, // 33.333 / 3 = 11.111
           stageShare: stages(100, 0, 0, 0, 0, 0),
           seniorReviewSharePct: 0,
           drift: { grossMarginPp: null, byDriverPp: {}, stageSharePp: {}, flags: [] },
