@@ -81,7 +81,7 @@ export function anomalySubject(v: Pick<AnomalyAlertView, 'productName' | 'produc
 }
 
 /** Slack shows the time in each reader's own time zone; the fallback is UTC. */
-function when(at: Date): string {
+export function when(at: Date): string {
   const seconds = Math.floor(at.getTime() / 1000);
   const fallback = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<!date^${seconds}^{date_short_pretty} at {time}|${fallback}>`;
@@ -102,8 +102,10 @@ function rootCauseText(v: AnomalyAlertView): string {
   return joinLinesWithin([`*Root cause* (sub-account × region, increase on ${v.lastDay})`, ...lines]);
 }
 
-/** Who did what and when, oldest first. */
-function historyLines(v: AnomalyAlertView): string[] {
+/** Who did what and when, oldest first (cost anomalies and labour spikes alike). */
+export function historyLines(
+  v: Pick<AnomalyAlertView, 'acknowledged' | 'markedExpected' | 'resolved' | 'actionItems'>,
+): string[] {
   const out: string[] = [];
   if (v.acknowledged)
     out.push(`:eyes: Acknowledged by ${mentionUser(v.acknowledged.by)} ${when(v.acknowledged.at)}`);
@@ -142,7 +144,7 @@ function buttonsFor(v: AnomalyAlertView, ids: AnomalyAlertActionIds): ButtonElem
   }
 }
 
-const STATUS_LABEL: Record<AnomalyAlertStatus, string> = {
+export const STATUS_LABEL: Record<AnomalyAlertStatus, string> = {
   open: 'open',
   acknowledged: 'acknowledged',
   expected: 'expected (false positive)',
@@ -242,14 +244,24 @@ export function renderAnomalySummary(
   };
 }
 
-/** The "Resolve" modal: one line of cause. */
+/**
+ * The "Resolve" modal: one line of cause. A cost anomaly is summarised from its figures; another
+ * kind (a labour spike) passes its own summary line (mrkdwn, already escaped) and placeholder.
+ */
 export function renderResolveModal(
-  v: Pick<
-    AnomalyAlertView,
-    'productName' | 'productLine' | 'service' | 'currency' | 'firstDay' | 'lastDay' | 'impact'
-  >,
+  v:
+    | Pick<
+        AnomalyAlertView,
+        'productName' | 'productLine' | 'service' | 'currency' | 'firstDay' | 'lastDay' | 'impact'
+      >
+    | { summary: string; placeholder: string },
   ids: { callbackId: string; blockId: string; actionId: string; privateMetadata: string; maxLength: number },
 ) {
+  const summary =
+    'summary' in v
+      ? v.summary
+      : `*${escapeMrkdwn(anomalySubject(v))}*: ${signedMoney(v.impact, v.currency)} on ${v.lastDay} (since ${v.firstDay}).`;
+  const placeholder = 'summary' in v ? v.placeholder : 'e.g. a load test left running in us-east-1';
   return {
     type: 'modal' as const,
     callback_id: ids.callbackId,
@@ -258,9 +270,7 @@ export function renderResolveModal(
     submit: plain('Resolve'),
     close: plain('Cancel'),
     blocks: [
-      section(
-        `*${escapeMrkdwn(anomalySubject(v))}*: ${signedMoney(v.impact, v.currency)} on ${v.lastDay} (since ${v.firstDay}).`,
-      ),
+      section(summary),
       {
         type: 'input',
         block_id: ids.blockId,
@@ -270,7 +280,7 @@ export function renderResolveModal(
           action_id: ids.actionId,
           multiline: false,
           max_length: ids.maxLength,
-          placeholder: plain('e.g. a load test left running in us-east-1'),
+          placeholder: plain(placeholder),
         },
       },
     ],

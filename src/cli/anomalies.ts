@@ -1,7 +1,8 @@
 import { InputError } from '../lib/errors.ts';
 import { round1, round2 } from '../lib/money.ts';
-import { isDay } from '../lib/dates.ts';
+import { addDays, isDay } from '../lib/dates.ts';
 import { type PlannedAnomaly, planCostAnomalies } from '../services/detect-anomalies.ts';
+import { type PlannedLaborSpike, planLaborSpikes } from '../services/labor-spikes.ts';
 import type { CliContext } from './context.ts';
 import { parseCommandArgs } from './index.ts';
 
@@ -42,8 +43,45 @@ export function anomalyJson(p: PlannedAnomaly): AnomalyJson {
 }
 
 /**
- * `finops anomalies`: runs detection on what is ingested and prints the anomalies. A dry run for
- * tuning thresholds: it never posts and never writes; statuses come from the anomaly table.
+ * One labour spike in `--json`, next to the SPEC §7 `anomalies` (never inside them): hours to 2
+ * decimals, the ratio to 2 (null when the median is 0), the week's top incidents. The people
+ * count is for operators; Slack shows no head count under 3.
+ */
+export interface LaborSpikeJson {
+  productLine: string | null;
+  week: string;
+  hours: number;
+  median: number;
+  ratio: number | null;
+  people: number;
+  topIncidents: Array<{ id: string; number: number | null; title: string; hours: number }>;
+  status: string;
+}
+
+export function laborSpikeJson(p: PlannedLaborSpike): LaborSpikeJson {
+  const d = p.detection;
+  return {
+    productLine: d.productLine,
+    week: d.week,
+    hours: round2(d.hours),
+    median: round2(d.median),
+    ratio: d.ratio === null ? null : round2(d.ratio),
+    people: d.people,
+    topIncidents: d.incidents.map((i) => ({
+      id: i.id,
+      number: i.number,
+      title: i.title,
+      hours: round2(i.hours),
+    })),
+    status: p.status,
+  };
+}
+
+/**
+ * `finops anomalies`: runs detection on what is ingested and prints the anomalies, then the
+ * labour spikes (weekly incident hours over the trailing median) when PagerDuty data is stored.
+ * A dry run for tuning thresholds: it never posts and never writes; statuses come from the
+ * anomaly table.
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const values = parseCommandArgs(argv, { since: { type: 'string' }, json: { type: 'boolean' } }, USAGE)
@@ -58,23 +96,52 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const deps = await ctx.services();
   const plan = await planCostAnomalies(deps);
   const shown = plan.planned.filter((p) => since === undefined || p.detection.lastDay >= since);
+  const labor = await planLaborSpikes(deps);
+  // A week counts from --since when any of its days is on or after it.
+  const spikes = labor.planned.filter((p) => since === undefined || addDays(p.detection.week, 6) >= since);
   if (values.json) {
-    ctx.io.stdout(`${JSON.stringify({ anomalies: shown.map(anomalyJson) }, null, 2)}\n`);
+    ctx.io.stdout(
+      `${JSON.stringify({ anomalies: shown.map(anomalyJson), laborSpikes: spikes.map(laborSpikeJson) }, null, 2)}\n`,
+    );
     return 0;
   }
   const metric = deps.config.model.cost_metric;
   if (plan.range === null) {
     ctx.io.stdout('no cost ingested yet: run `finops ingest focus FILES…` first\n');
-    return 0;
+  } else {
+    const { min_impact, min_increase_pct, mad_k } = deps.config.anomalies;
+    const scope = `${metric}, ${plan.range.firstDay}..${plan.range.lastDay}${since ? `, since ${since}` : ''}`;
+    const rules = `min_impact ${min_impact}, min_increase_pct ${min_increase_pct}, mad_k ${mad_k}`;
+    ctx.io.stdout(
+      `${shown.length} cost ${shown.length === 1 ? 'anomaly' : 'anomalies'} (${scope}; ${rules})\n`,
+    );
+    for (const p of shown) ctx.io.stdout(`${anomalyLine(p)}\n`);
   }
-  const { min_impact, min_increase_pct, mad_k } = deps.config.anomalies;
-  const scope = `${metric}, ${plan.range.firstDay}..${plan.range.lastDay}${since ? `, since ${since}` : ''}`;
-  const rules = `min_impact ${min_impact}, min_increase_pct ${min_increase_pct}, mad_k ${mad_k}`;
-  ctx.io.stdout(
-    `${shown.length} cost ${shown.length === 1 ? 'anomaly' : 'anomalies'} (${scope}; ${rules})\n`,
-  );
-  for (const p of shown) ctx.io.stdout(`${anomalyLine(p)}\n`);
+  if (labor.weeks !== null) {
+    const { labor_spike_factor, labor_spike_weeks, labor_spike_min_hours } = deps.config.anomalies;
+    const scope = `incident hours, weeks of ${labor.weeks.first}..${labor.weeks.last}${since ? `, since ${since}` : ''}`;
+    const rule =
+      `above ${labor_spike_factor}× the trailing ${labor_spike_weeks}-week median` +
+      (labor_spike_min_hours > 0 ? `, at least ${labor_spike_min_hours} h` : '');
+    ctx.io.stdout(
+      `${spikes.length} labour ${spikes.length === 1 ? 'spike' : 'spikes'} (${scope}; ${rule})\n`,
+    );
+    for (const p of spikes) ctx.io.stdout(`${laborSpikeLine(p)}\n`);
+  }
   return 0;
+}
+
+function laborSpikeLine(p: PlannedLaborSpike): string {
+  const d = p.detection;
+  const ratio = d.ratio === null ? 'median 0' : `${round2(d.ratio).toFixed(2)}×`;
+  const head =
+    `week of ${d.week}  ${d.productLine ?? '(unallocated)'} / incident hours  ${round2(d.hours).toFixed(2)} h` +
+    ` vs ${round2(d.median).toFixed(2)} median (${ratio}), ${d.people} ${d.people === 1 ? 'person' : 'people'}  ${p.status}`;
+  const top = d.incidents.map(
+    (i) =>
+      `${i.number !== null ? `#${i.number} ` : ''}${i.title.replace(/\s+/g, ' ')} ${round2(i.hours).toFixed(2)} h`,
+  );
+  return top.length > 0 ? `${head}\n    top incidents: ${top.join('; ')}` : head;
 }
 
 function anomalyLine(p: PlannedAnomaly): string {

@@ -177,6 +177,10 @@ export const configSchema = z.strictObject({
       mad_k: z.number().min(0).default(3),
       expected_suppress_days: z.number().int().min(0).default(7),
       max_alerts_per_channel_per_day: z.number().int().min(1).default(10),
+      // Labour-side spikes (issue 9): weekly incident hours above factor × the trailing median.
+      labor_spike_factor: z.number().positive().default(2),
+      labor_spike_weeks: z.number().int().min(1).default(8),
+      labor_spike_min_hours: z.number().min(0).default(0),
     })
     .prefault({}),
   drift: z

@@ -240,6 +240,20 @@ export interface AnomalyTable {
   routingNote: string | null;
 }
 
+/** 2026_12_07_1400: a labour-side spike; its triage and alert live on the `anomaly` row (kind labor). */
+export interface LaborSpikeTable {
+  anomalyId: number;
+  productLine: string | null;
+  /** Monday of the ISO week, in config.timezone. */
+  week: string;
+  hours: ColumnType<number, number | string, number | string>;
+  median: ColumnType<number, number | string, number | string>;
+  ratio: ColumnType<number | null, number | string | null, number | string | null>;
+  people: number;
+  incidents: JsonDefault<Array<{ id: string; number: number | null; title: string; hours: number }>>;
+  updatedAt: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface ActionItemTable {
   id: Generated<number>;
   title: string;
@@ -366,6 +380,7 @@ export interface Database {
   revenue: RevenueTable;
   snapshot: SnapshotTable;
   anomaly: AnomalyTable;
+  laborSpike: LaborSpikeTable;
   actionItem: ActionItemTable;
   actionEvent: ActionEventTable;
   auditEvent: AuditEventTable;

@@ -11,7 +11,6 @@ import type { App, MessageShortcut, ViewStateValue } from '@slack/bolt';
 import { mentionChannel } from '../blocks/escape.ts';
 import { renderAssignedToYou } from '../blocks/action-items.ts';
 import { decodeUnallocatedLineRef } from '../blocks/allocation-hygiene.ts';
-import { renderAnomalyAlert } from '../blocks/anomaly-alert.ts';
 import { isMonth } from '../lib/dates.ts';
 import { prefillFromUnallocated } from '../services/allocation-hygiene.ts';
 import { confirmActionItem } from '../services/action-notify.ts';
@@ -65,7 +64,9 @@ export function registerActionCreate(app: App, slack: SlackDeps): void {
         slack,
         body.trigger_id,
         prefill?.draft ?? {},
-        prefill ? `From the cost anomaly ${prefill.label}` : 'The anomaly of this alert no longer exists.',
+        prefill
+          ? `From the ${prefill.kind === 'labor' ? 'labour spike' : 'cost anomaly'} ${prefill.label}`
+          : 'The anomaly of this alert no longer exists.',
         { c: where.channel, t: where.thread, m: null, mt: null },
       );
     });
@@ -175,13 +176,9 @@ export async function afterCreate(
 /** The anomaly's alert lists the items raised from it: show the new one there too. */
 async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
   try {
-    const { anomaly, view } = await readAnomalyForAlert(slack.deps, anomalyId);
+    const { anomaly, message } = await readAnomalyForAlert(slack.deps, anomalyId, ANOMALY_ALERT_ACTIONS);
     if (!anomaly.channelId || !anomaly.messageTs) return;
-    await slack.gateway.update(
-      anomaly.channelId,
-      anomaly.messageTs,
-      renderAnomalyAlert(view, ANOMALY_ALERT_ACTIONS),
-    );
+    await slack.gateway.update(anomaly.channelId, anomaly.messageTs, message);
   } catch (err) {
     slack.deps.logger.warn(`could not update the alert of anomaly #${anomalyId}`, { error: err });
   }

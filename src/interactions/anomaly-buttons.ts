@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { renderAnomalyAlert, renderResolveModal } from '../blocks/anomaly-alert.ts';
+import { renderResolveModal } from '../blocks/anomaly-alert.ts';
 import type { RenderedMessage } from '../blocks/kit.ts';
 import { renderError, renderUnexpectedError } from '../blocks/reply.ts';
 import { isInputError } from '../lib/errors.ts';
 import {
   acknowledgeAnomaly,
-  anomalyAlertView,
+  anomalyAlertMessage,
   CAUSE_MAX_LENGTH,
   markAnomalyExpected,
   readAnomalyForAlert,
@@ -37,14 +37,18 @@ export function registerAnomalyButtons(app: App, slack: SlackDeps): void {
   app.action<Click>(ACTION_IDS.anomalyResolve, async ({ ack, body, action }) => {
     await ack();
     await guarded(slack, body, async () => {
-      const { anomaly, view } = await readAnomalyForAlert(slack.deps, anomalyIdOf(action));
+      const { anomaly, resolveSubject } = await readAnomalyForAlert(
+        slack.deps,
+        anomalyIdOf(action),
+        ANOMALY_ALERT_ACTIONS,
+      );
       if (anomaly.status !== 'open' && anomaly.status !== 'acknowledged') {
         await tell(slack, body, renderError(`This anomaly is ${anomaly.status} already.`));
         return;
       }
       await slack.gateway.openView(
         body.trigger_id,
-        renderResolveModal(view, {
+        renderResolveModal(resolveSubject, {
           callbackId: CALLBACK_IDS.anomalyResolveModal,
           blockId: BLOCK_IDS.anomalyCause,
           actionId: INPUT_ACTION_ID,
@@ -64,13 +68,9 @@ export function registerAnomalyButtons(app: App, slack: SlackDeps): void {
  */
 export async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
   try {
-    const { anomaly, view } = await readAnomalyForAlert(slack.deps, anomalyId);
+    const { anomaly, message } = await readAnomalyForAlert(slack.deps, anomalyId, ANOMALY_ALERT_ACTIONS);
     if (!anomaly.channelId || !anomaly.messageTs) return;
-    await slack.gateway.update(
-      anomaly.channelId,
-      anomaly.messageTs,
-      renderAnomalyAlert(view, ANOMALY_ALERT_ACTIONS),
-    );
+    await slack.gateway.update(anomaly.channelId, anomaly.messageTs, message);
   } catch (err) {
     slack.deps.logger.warn(`could not refresh the alert of anomaly ${anomalyId}`, { error: err });
   }
@@ -93,7 +93,7 @@ async function triageClick(
     const channel = anomaly.channelId ?? body.container.channel_id;
     const ts = anomaly.messageTs ?? body.container.message_ts;
     if (!channel || !ts) return;
-    const msg = renderAnomalyAlert(await anomalyAlertView(slack.deps, anomaly), ANOMALY_ALERT_ACTIONS);
+    const msg = await anomalyAlertMessage(slack.deps, anomaly, ANOMALY_ALERT_ACTIONS);
     await slack.gateway.update(channel, ts, msg);
   });
 }

@@ -6,9 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { renderAnomalyAlert } from '../blocks/anomaly-alert.ts';
 import { isInputError } from '../lib/errors.ts';
-import { anomalyAlertView, resolveAnomaly, type TriageOutcome } from '../services/anomaly-triage.ts';
+import { anomalyAlertMessage, resolveAnomaly, type TriageOutcome } from '../services/anomaly-triage.ts';
 import { ANOMALY_ALERT_ACTIONS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_ID } from '../slack/ids.ts';
 import type { SlackDeps } from '../slack/register.ts';
 
@@ -42,7 +41,7 @@ export function registerAnomalyResolve(app: App, slack: SlackDeps): void {
     const { anomaly } = outcome;
     if (!anomaly.channelId || !anomaly.messageTs) return;
     try {
-      const msg = renderAnomalyAlert(await anomalyAlertView(slack.deps, anomaly), ANOMALY_ALERT_ACTIONS);
+      const msg = await anomalyAlertMessage(slack.deps, anomaly, ANOMALY_ALERT_ACTIONS);
       await slack.gateway.update(anomaly.channelId, anomaly.messageTs, msg);
     } catch (err) {
       log.warn(`anomaly ${id} resolved, but its alert could not be updated`, { error: err });

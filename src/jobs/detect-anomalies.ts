@@ -1,4 +1,5 @@
 import { type AlertOutcome, alertAnomalies } from '../services/alert-anomalies.ts';
+import { detectAndAlertLaborSpikes } from '../services/alert-labor-spikes.ts';
 import { planCostAnomalies, recordCostAnomalies } from '../services/detect-anomalies.ts';
 import { ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
 import { dayKey } from './period.ts';
@@ -9,14 +10,16 @@ import type { JobDefinition } from './types.ts';
  * cloud providers refresh their FOCUS exports overnight, ingestion reads them early, and detection
  * follows at 07:30 so the owning teams see an anomaly at the start of their day (hours to
  * acknowledge, not days). With Slack connected, new anomalies are alerted and ongoing ones get a
- * thread reply (services/alert-anomalies.ts).
+ * thread reply (services/alert-anomalies.ts). Labour-side spikes (weekly incident hours over the
+ * trailing median) are detected and alerted in the same run, after the cost anomalies, sharing
+ * their per-channel cap (services/alert-labor-spikes.ts); PagerDuty ingestion runs them too.
  */
 export const DETECT_ANOMALIES_SCHEDULE = '30 7 * * *';
 
 export const detectAnomaliesJob: JobDefinition = {
   name: 'detect-anomalies',
   description:
-    'detect cost anomalies in the ingested daily cost (SPEC §7), record them and alert the owning teams',
+    'detect cost anomalies in the ingested daily cost (SPEC §7) and labour spikes in the incident hours, record them and alert the owning teams',
   schedule: () => DETECT_ANOMALIES_SCHEDULE,
   periodKey: (at, config) => dayKey(at, config.timezone),
   async run(ctx) {
@@ -32,17 +35,23 @@ export const detectAnomaliesJob: JobDefinition = {
             dryRun: true,
           })
         : undefined;
+      const labor = await detectAndAlertLaborSpikes(deps, ctx.messenger, {
+        actionIds: ANOMALY_ALERT_ACTIONS,
+        dryRun: true,
+      });
       const stats = {
         detected: plan.planned.length,
         new: count('new'),
         extended: count('extended'),
         ...(alerts ? alertStats(alerts) : {}),
+        ...labor?.stats,
       };
       return {
         stats,
         summary:
           `would record ${stats.new} new and ${stats.extended} extended cost anomalies (${stats.detected} detected)` +
-          (alerts ? `; ${alertSummary(alerts)} (from what is recorded now)` : ''),
+          (alerts ? `; ${alertSummary(alerts)} (from what is recorded now)` : '') +
+          (labor ? `\n${labor.summary}` : ''),
       };
     }
     const r = await recordCostAnomalies(deps);
@@ -52,6 +61,10 @@ export const detectAnomaliesJob: JobDefinition = {
           detected: r.planned.map((p) => p.detection),
         })
       : undefined;
+    const labor = await detectAndAlertLaborSpikes(deps, ctx.messenger, {
+      actionIds: ANOMALY_ALERT_ACTIONS,
+      dryRun: false,
+    });
     const stats = {
       detected: r.planned.length,
       new: r.created.length,
@@ -59,7 +72,9 @@ export const detectAnomaliesJob: JobDefinition = {
       restated: r.restated.length,
       unchanged: r.unchanged,
       ...(alerts ? alertStats(alerts) : {}),
+      ...labor?.stats,
     };
+    const failures = [...(alerts?.failures ?? []), ...(labor?.failures ?? [])];
     const recorded =
       r.range === null
         ? 'no cost ingested yet: nothing to detect'
@@ -67,8 +82,9 @@ export const detectAnomaliesJob: JobDefinition = {
           `${stats.restated} restated anomalies (${stats.detected} detected)`;
     return {
       stats,
-      summary: alerts ? `${recorded}; ${alertSummary(alerts)}` : recorded,
-      ...(alerts && alerts.failures.length > 0 ? { error: alerts.failures.join('; ') } : {}),
+      summary:
+        (alerts ? `${recorded}; ${alertSummary(alerts)}` : recorded) + (labor ? `\n${labor.summary}` : ''),
+      ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
     };
   },
 };

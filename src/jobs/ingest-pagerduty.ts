@@ -1,10 +1,14 @@
+import { detectAndAlertLaborSpikes } from '../services/alert-labor-spikes.ts';
 import { ingestPagerDuty } from '../services/ingest-pagerduty.ts';
+import { ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
 import { hourKey } from './period.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
  * Hourly PagerDuty ingestion: new incidents since the cursor, open ones re-read until resolved.
  * At minute 17, away from the top of the hour when every other integration calls PagerDuty.
+ * Then labour spikes (weekly incident hours over the trailing median) are detected on what is now
+ * stored and alerted, so a spike reaches its team within the hour (services/alert-labor-spikes.ts).
  */
 export const ingestPagerDutyJob: JobDefinition = {
   name: 'ingest-pagerduty',
@@ -17,11 +21,19 @@ export const ingestPagerDutyJob: JobDefinition = {
     }
     const r = await ingestPagerDuty(ctx.deps, ctx.signal ? { signal: ctx.signal } : {});
     const s = r.stats;
+    const ingested =
+      `PagerDuty: ${s.incidentsStored} incident(s) stored with ${s.logEntriesStored} log entries ` +
+      `(${s.openReread} open re-read), ${s.respondersUnmapped} of ${s.responders} responder(s) not in people`;
+    // The incidents are stored whatever happens next: a failure here fails the run, and the next
+    // run of the hour (or the daily detection) detects again.
+    const labor = await detectAndAlertLaborSpikes({ ...ctx.deps, now: () => ctx.at }, ctx.messenger, {
+      actionIds: ANOMALY_ALERT_ACTIONS,
+      dryRun: ctx.dryRun,
+    });
     return {
-      stats: { ...s, runId: r.runId },
-      summary:
-        `PagerDuty: ${s.incidentsStored} incident(s) stored with ${s.logEntriesStored} log entries ` +
-        `(${s.openReread} open re-read), ${s.respondersUnmapped} of ${s.responders} responder(s) not in people`,
+      stats: { ...s, runId: r.runId, ...labor?.stats },
+      summary: labor ? `${ingested}\n${labor.summary}` : ingested,
+      ...(labor && labor.failures.length > 0 ? { error: labor.failures.join('; ') } : {}),
     };
   },
 };

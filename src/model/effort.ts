@@ -3,7 +3,11 @@ import { monthBounds } from '../lib/dates.ts';
 import { createAttribution, type Share } from './attribution.ts';
 import { createCalendar } from './calendar.ts';
 import { buildEvents, type EffortEvent, STAGE_RANK } from './events.ts';
-import { computeResponderIntervals, type ResponderInterval } from './incident-intervals.ts';
+import {
+  computeResponderIntervals,
+  groupIntervalsByPerson,
+  personIncidentTime,
+} from './incident-intervals.ts';
 import { createPeopleIndex, createRateBook, type Person, type RateLookup } from './people.ts';
 import {
   type ActivityInput,
@@ -328,56 +332,26 @@ export function computeEffort(input: ActivityInput, config: Config, opts: Effort
   });
   counts['responderIntervals'] = intervals.length;
   const incidentById = new Map(input.incidents.map((i) => [i.id, i]));
-  const intervalsByPerson = new Map<string, { person: Person; list: ResponderInterval[] }>();
-  for (const iv of intervals) {
-    const person = people.pagerduty(iv.userId);
-    const entry = intervalsByPerson.get(person.key);
-    if (entry) entry.list.push(iv);
-    else intervalsByPerson.set(person.key, { person, list: [iv] });
-  }
+  const intervalsByPerson = groupIntervalsByPerson(intervals, people);
 
   const personKeys = [...new Set([...eventsByPerson.keys(), ...intervalsByPerson.keys()])].sort();
   for (const key of personKeys) {
-    // Incident time: a person on several incidents at once spends each minute once, split evenly.
     const own = intervalsByPerson.get(key);
-    const union: Array<[number, number]> = [];
-    if (own) {
-      const ivs = own.list;
-      const cuts = [...new Set(ivs.flatMap((iv) => [iv.start.getTime(), iv.end.getTime()]))].sort(
-        (a, b) => a - b,
-      );
-      for (let i = 0; i + 1 < cuts.length; i++) {
-        const a = cuts[i]!;
-        const b = cuts[i + 1]!;
-        const live = ivs.filter((iv) => iv.start.getTime() <= a && iv.end.getTime() >= b);
-        if (live.length === 0) continue;
-        const last = union[union.length - 1];
-        if (last && last[1] === a) last[1] = b;
-        else union.push([a, b]);
-        if (b <= monthStart || a >= monthEnd) continue;
-        // Split at local midnights: the day picks the rate card, the month is the day's month.
-        for (let s = a; s < b; ) {
-          const stop = Math.min(b, calendar.nextMidnight(s));
-          if (s >= monthStart && s < monthEnd) {
-            const day = calendar.dayOf(s);
-            for (const iv of live) {
-              contribute(
-                attribution.forService(iv.serviceId),
-                'incident',
-                (stop - s) / MINUTE / live.length,
-                own.person,
-                day,
-                'incident',
-                null,
-                incidentById.get(iv.incidentId),
-                null,
-              );
-            }
-          }
-          s = stop;
-        }
-      }
-    }
+    const union = own
+      ? personIncidentTime(own.list, calendar, monthStart, monthEnd, (iv, day, minutes) =>
+          contribute(
+            attribution.forService(iv.serviceId),
+            'incident',
+            minutes,
+            own.person,
+            day,
+            'incident',
+            null,
+            incidentById.get(iv.incidentId),
+            null,
+          ),
+        )
+      : [];
 
     const events = eventsByPerson.get(key);
     if (!events) {

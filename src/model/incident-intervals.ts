@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon';
+import type { Calendar } from './calendar.ts';
+import type { PeopleIndex, Person } from './people.ts';
 import type { IncidentInput, LogEntryInput } from './types.ts';
 
 /**
@@ -137,4 +139,60 @@ export function splitAtMonthBoundaries(start: Date, end: Date, timezone: string)
     s = stop;
   }
   return parts;
+}
+
+/** Responder intervals grouped by the person behind the PagerDuty user (config.people by email). */
+export function groupIntervalsByPerson(
+  intervals: readonly ResponderInterval[],
+  people: PeopleIndex,
+): Map<string, { person: Person; list: ResponderInterval[] }> {
+  const out = new Map<string, { person: Person; list: ResponderInterval[] }>();
+  for (const iv of intervals) {
+    const person = people.pagerduty(iv.userId);
+    const entry = out.get(person.key);
+    if (entry) entry.list.push(iv);
+    else out.set(person.key, { person, list: [iv] });
+  }
+  return out;
+}
+
+/**
+ * One person's incident time (SPEC §4 "One hour is counted once"): a person on several incidents
+ * at once spends each minute once, split evenly between the intervals live in it. Calls `visit`
+ * for each interval's minutes of each local day (the calendar's time zone) within [fromMs, toMs),
+ * and returns the union of the person's intervals (their whole incident time, for the overlap
+ * with their sessions). The effort model and the labour-spike feed both count incident hours
+ * through this one function, so they always agree.
+ */
+export function personIncidentTime(
+  intervals: readonly ResponderInterval[],
+  calendar: Calendar,
+  fromMs: number,
+  toMs: number,
+  visit: (iv: ResponderInterval, day: string, minutes: number) => void,
+): Array<[number, number]> {
+  const union: Array<[number, number]> = [];
+  const cuts = [...new Set(intervals.flatMap((iv) => [iv.start.getTime(), iv.end.getTime()]))].sort(
+    (a, b) => a - b,
+  );
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const a = cuts[i]!;
+    const b = cuts[i + 1]!;
+    const live = intervals.filter((iv) => iv.start.getTime() <= a && iv.end.getTime() >= b);
+    if (live.length === 0) continue;
+    const last = union[union.length - 1];
+    if (last && last[1] === a) last[1] = b;
+    else union.push([a, b]);
+    if (b <= fromMs || a >= toMs) continue;
+    // Split at local midnights: the day picks the rate card, the month (or week) is the day's.
+    for (let s = a; s < b; ) {
+      const stop = Math.min(b, calendar.nextMidnight(s));
+      if (s >= fromMs && s < toMs) {
+        const day = calendar.dayOf(s);
+        for (const iv of live) visit(iv, day, (stop - s) / 60_000 / live.length);
+      }
+      s = stop;
+    }
+  }
+  return union;
 }

@@ -642,12 +642,15 @@ export async function actionModalChoices(
 export async function prefillFromAnomaly(
   deps: Pick<ServiceDeps, 'db' | 'config'>,
   anomalyId: number,
-): Promise<{ draft: ActionItemDraft; label: string } | null> {
+): Promise<{ draft: ActionItemDraft; label: string; kind: Anomaly['kind'] } | null> {
   const a =
     Number.isSafeInteger(anomalyId) && anomalyId > 0 ? await getAnomaly(deps.db, anomalyId) : undefined;
   if (!a) return null;
   const pl = deps.config.product_lines.find((p) => p.id === a.productLine);
-  const title = `Find the cause of the ${a.service} cost increase since ${a.firstDay}`;
+  const title =
+    a.kind === 'labor'
+      ? `Find why ${pl?.name ?? a.productLine ?? 'unallocated'} incident hours spiked in the week of ${a.firstDay}`
+      : `Find the cause of the ${a.service} cost increase since ${a.firstDay}`;
   return {
     draft: {
       title: title.slice(0, ACTION_TITLE_MAX_LENGTH),
@@ -655,5 +658,6 @@ export async function prefillFromAnomaly(
       anomalyId: a.id,
     },
     label: anomalyLabel(deps, a),
+    kind: a.kind,
   };
 }

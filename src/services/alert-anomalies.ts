@@ -98,7 +98,7 @@ const seriesKey = (a: Pick<Anomaly, 'productLine' | 'service' | 'currency'>): st
   JSON.stringify([a.productLine, a.service, a.currency]);
 
 /** [start, end) of the local day containing `at`. */
-function localDay(at: Date, timezone: string): { day: string; start: Date; end: Date } {
+export function localDay(at: Date, timezone: string): { day: string; start: Date; end: Date } {
   const start = DateTime.fromJSDate(at, { zone: timezone }).startOf('day');
   return {
     day: start.toFormat('yyyy-MM-dd'),
@@ -128,36 +128,9 @@ export async function alertAnomalies(
   const stored = await listAnomalies(db, { kind: 'cost' });
   const daysOf = detectionDays(opts.detected ?? []);
 
-  const channelIds = new Map<string, Promise<string>>();
-  const resolve = (ref: string): Promise<string> => {
-    let p = channelIds.get(ref);
-    if (!p) {
-      p = messenger.resolveChannel(ref);
-      channelIds.set(ref, p);
-    }
-    return p;
-  };
-
-  /** Claims, posts, confirms; a refusal releases the claim so a re-run sends it. */
-  const send = async (
-    ref: MessageRef,
-    msg: { text: string; blocks: unknown[]; threadTs?: string },
-  ): Promise<string | null> => {
-    const claim = await claimPostedMessage(db, ref, now, msg.threadTs ?? null);
-    if (claim.state === 'posted') return claim.message.ts;
-    if (claim.state === 'uncertain') {
-      out.failures.push(`${ref.scope} ${ref.key}: an earlier attempt may have posted it; not sending again`);
-      return null;
-    }
-    try {
-      const posted = await messenger.post(ref.channelId, msg);
-      await confirmPostedMessage(db, ref, posted.ts, msg.threadTs ?? null, now);
-      return posted.ts;
-    } catch (err) {
-      await releasePostedMessage(db, ref);
-      throw err;
-    }
-  };
+  const resolve = channelResolver(messenger);
+  const send = (ref: MessageRef, msg: { text: string; blocks: unknown[]; threadTs?: string }) =>
+    sendOnce(db, messenger, now, ref, msg, out.failures);
 
   // 1. Ongoing anomalies: one thread reply with the new day(s), and the alert updated in place.
   for (const a of stored) {
@@ -265,8 +238,50 @@ export async function alertAnomalies(
   return out;
 }
 
+/** `#name` or id → channel id, each asked of Slack once per run. */
+export function channelResolver(messenger: Messenger): (ref: string) => Promise<string> {
+  const channelIds = new Map<string, Promise<string>>();
+  return (ref) => {
+    let p = channelIds.get(ref);
+    if (!p) {
+      p = messenger.resolveChannel(ref);
+      channelIds.set(ref, p);
+    }
+    return p;
+  };
+}
+
+/**
+ * Claims, posts, confirms; a refusal releases the claim so a re-run sends it. Returns the message
+ * ts (also when an earlier run posted it), or null when an earlier attempt may have posted it
+ * (noted in `failures`, never sent twice).
+ */
+export async function sendOnce(
+  db: AlertDeps['db'],
+  messenger: Messenger,
+  now: Date,
+  ref: MessageRef,
+  msg: { text: string; blocks: unknown[]; threadTs?: string },
+  failures: string[],
+): Promise<string | null> {
+  const claim = await claimPostedMessage(db, ref, now, msg.threadTs ?? null);
+  if (claim.state === 'posted') return claim.message.ts;
+  if (claim.state === 'uncertain') {
+    failures.push(`${ref.scope} ${ref.key}: an earlier attempt may have posted it; not sending again`);
+    return null;
+  }
+  try {
+    const posted = await messenger.post(ref.channelId, msg);
+    await confirmPostedMessage(db, ref, posted.ts, msg.threadTs ?? null, now);
+    return posted.ts;
+  } catch (err) {
+    await releasePostedMessage(db, ref);
+    throw err;
+  }
+}
+
 /** The route with its channel resolved; a configured channel that no longer exists falls back to review. */
-async function routeTo(
+export async function routeTo(
   config: Config,
   productLine: string | null,
   resolve: (ref: string) => Promise<string>,

@@ -1,4 +1,16 @@
-import type { AnomalyAlertView } from '../blocks/anomaly-alert.ts';
+import { DateTime } from 'luxon';
+import {
+  type AnomalyAlertActionIds,
+  type AnomalyAlertView,
+  renderAnomalyAlert,
+  type renderResolveModal,
+} from '../blocks/anomaly-alert.ts';
+import type { RenderedMessage } from '../blocks/kit.ts';
+import {
+  type LaborSpikeAlertView,
+  laborSpikeResolveSubject,
+  renderLaborSpikeAlert,
+} from '../blocks/labor-spike-alert.ts';
 import type { Config } from '../config/schema.ts';
 import {
   type Anomaly,
@@ -9,6 +21,7 @@ import {
   listAnomalyActionItems,
   updateAnomalyTriage,
 } from '../db/repos/anomalies.ts';
+import { getLaborSpike } from '../db/repos/labor-spikes.ts';
 import { addDays, dayOf } from '../lib/dates.ts';
 import { InputError } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -50,6 +63,12 @@ export async function markAnomalyExpected(
 ): Promise<TriageOutcome> {
   return triage(deps, id, userId, 'expected', (a, at) => {
     if (a.status === 'expected') return null;
+    // "Expected" pauses a (product line, service) cost series; a week of incidents has none.
+    if (a.kind === 'labor')
+      throw new InputError(
+        'not_for_labor_spikes',
+        'A labour spike cannot be marked expected: resolve it with its cause.',
+      );
     refuseUnless(a, ['open', 'acknowledged'], 'mark as expected');
     return {
       status: 'expected',
@@ -174,12 +193,68 @@ export async function anomalyAlertView(
   };
 }
 
-/** The anomaly and its alert view, for a button that only needs to show it (Resolve's modal). */
+/** What the labour-spike alert renderer needs: the spike's figures, product name and action items. */
+export async function laborSpikeAlertView(
+  deps: Pick<ServiceDeps, 'db' | 'config'>,
+  a: Anomaly,
+): Promise<LaborSpikeAlertView> {
+  const spike = await getLaborSpike(deps.db, a.id);
+  if (!spike) throw new InputError('anomaly_not_found', `Labour spike #${a.id} does not exist (any more).`);
+  const base = await anomalyAlertView(deps, a);
+  const weekEnd = DateTime.fromISO(spike.week, { zone: deps.config.timezone }).plus({ weeks: 1 });
+  return {
+    id: a.id,
+    productLine: a.productLine,
+    productName: base.productName,
+    status: a.status,
+    routingNote: a.routingNote,
+    acknowledged: base.acknowledged,
+    resolved: base.resolved,
+    actionItems: base.actionItems,
+    week: spike.week,
+    hours: spike.hours,
+    median: spike.median,
+    ratio: spike.ratio,
+    factor: deps.config.anomalies.labor_spike_factor,
+    trailingWeeks: deps.config.anomalies.labor_spike_weeks,
+    people: spike.people,
+    incidents: spike.incidents,
+    // the figures were last computed before the week was over: its hours so far
+    inProgress: spike.updatedAt.getTime() < weekEnd.toMillis(),
+  };
+}
+
+/** An anomaly's alert as it now stands, whichever its kind (cost anomaly or labour spike). */
+export async function anomalyAlertMessage(
+  deps: Pick<ServiceDeps, 'db' | 'config'>,
+  a: Anomaly,
+  ids: AnomalyAlertActionIds,
+): Promise<RenderedMessage> {
+  return a.kind === 'labor'
+    ? renderLaborSpikeAlert(await laborSpikeAlertView(deps, a), ids)
+    : renderAnomalyAlert(await anomalyAlertView(deps, a), ids);
+}
+
+/** The anomaly, its alert as it stands and what its Resolve modal says about it. */
 export async function readAnomalyForAlert(
   deps: Pick<ServiceDeps, 'db' | 'config'>,
   id: number,
-): Promise<{ anomaly: Anomaly; view: AnomalyAlertView }> {
+  ids: AnomalyAlertActionIds,
+): Promise<{
+  anomaly: Anomaly;
+  message: RenderedMessage;
+  resolveSubject: Parameters<typeof renderResolveModal>[0];
+}> {
   const anomaly = await getAnomaly(deps.db, id);
   if (!anomaly) throw new InputError('anomaly_not_found', `Anomaly #${id} does not exist (any more).`);
-  return { anomaly, view: await anomalyAlertView(deps, anomaly) };
+  if (anomaly.kind === 'labor') {
+    const view = await laborSpikeAlertView(deps, anomaly);
+    return {
+      anomaly,
+      message: renderLaborSpikeAlert(view, ids),
+      resolveSubject: laborSpikeResolveSubject(view),
+    };
+  }
+  const view = await anomalyAlertView(deps, anomaly);
+  return { anomaly, message: renderAnomalyAlert(view, ids), resolveSubject: view };
 }

@@ -106,7 +106,7 @@ describe.each(backends())('finops anomalies on %s', (backend) => {
     const r = await runFinops(['anomalies', '--json'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ anomalies: [EC2, TRANSFER, BEDROCK] });
+    expect(JSON.parse(r.stdout)).toEqual({ anomalies: [EC2, TRANSFER, BEDROCK], laborSpikes: [] });
     // key order as in the SPEC
     expect(Object.keys(JSON.parse(r.stdout).anomalies[0])).toEqual(Object.keys(EC2));
   });
@@ -119,9 +119,9 @@ describe.each(backends())('finops anomalies on %s', (backend) => {
       'Amazon Bedrock',
     ]);
     const on17 = await runFinops(['anomalies', '--since', '2026-10-17', '--json'], env);
-    expect(JSON.parse(on17.stdout)).toEqual({ anomalies: [TRANSFER, BEDROCK] });
+    expect(JSON.parse(on17.stdout)).toEqual({ anomalies: [TRANSFER, BEDROCK], laborSpikes: [] });
     const none = await runFinops(['anomalies', '--since', '2026-11-01', '--json'], env);
-    expect(JSON.parse(none.stdout)).toEqual({ anomalies: [] });
+    expect(JSON.parse(none.stdout)).toEqual({ anomalies: [], laborSpikes: [] });
   });
 
   it('prints a readable list without --json, and writes nothing', async () => {

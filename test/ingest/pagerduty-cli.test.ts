@@ -167,8 +167,15 @@ describe('the hourly ingest-pagerduty job', () => {
       periodKey: '2026-11-23T11+01:00',
     });
     expect(result.summary).toBe(
-      'PagerDuty: 3 incident(s) stored with 11 log entries (0 open re-read), 2 of 4 responder(s) not in people',
+      'PagerDuty: 3 incident(s) stored with 11 log entries (0 open re-read), 2 of 4 responder(s) not in people\n' +
+        // then labour spikes on what is stored: five weeks of history, none judged yet
+        'incident hours 2026-10-26..2026-11-23 (weeks): 0 new, 0 restated labour spikes (0 detected)',
     );
-    expect(result.stats).toMatchObject({ incidentsStored: 3, respondersUnmapped: 2, runId: 1 });
+    expect(result.stats).toMatchObject({
+      incidentsStored: 3,
+      respondersUnmapped: 2,
+      runId: 1,
+      laborSpikesDetected: 0,
+    });
   });
 });

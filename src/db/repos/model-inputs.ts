@@ -250,6 +250,31 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
   const pullRequests = [...openedPrs, ...olderPrs.map(toPullRequest)];
   const reviews = [...windowReviews, ...earlierReviews.map(toReview)];
 
+  const { incidents, logEntries, pdUsers } = await readIncidentInput(db, w);
+
+  return {
+    pullRequests,
+    reviews,
+    reviewComments,
+    commits,
+    workflowRuns,
+    deployments,
+    incidents,
+    logEntries,
+    pdUsers,
+  };
+}
+
+/**
+ * The PagerDuty side of the model for [from, to): the incidents that overlap it (created before
+ * `to`, not resolved before `from`, open ones included), all their log entries, and every
+ * PagerDuty user (their emails map responders to people). The effort model reads it with the
+ * month's activity; the labour-spike feed reads it alone.
+ */
+export async function readIncidentInput(
+  db: Conn,
+  w: Pick<ActivityWindow, 'from' | 'to'>,
+): Promise<Pick<ActivityInput, 'incidents' | 'logEntries' | 'pdUsers'>> {
   const incidentIds = sql`select id from pd_incident
     where created_at < ${w.to} and (resolved_at is null or resolved_at >= ${w.from})`;
   const [incidentRows, entryRows, userRows] = await Promise.all([
@@ -285,17 +310,7 @@ export async function readActivity(db: Conn, w: ActivityWindow): Promise<Activit
   }));
   const pdUsers: PdUserInput[] = userRows.map((x) => ({ id: x[0] as string, email: x[1] as string | null }));
 
-  return {
-    pullRequests,
-    reviews,
-    reviewComments,
-    commits,
-    workflowRuns,
-    deployments,
-    incidents,
-    logEntries,
-    pdUsers,
-  };
+  return { incidents, logEntries, pdUsers };
 }
 
 export interface MonthCosts {

@@ -62,6 +62,7 @@ export interface SeedDemoResult {
 const DERIVED_TABLES = [
   'action_event',
   'action_item',
+  'labor_spike', // before anomaly: each spike references its anomaly row
   'anomaly',
   'snapshot',
   'posted_message',
