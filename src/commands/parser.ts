@@ -19,7 +19,7 @@ export const SUBCOMMANDS = [
   'help',
 ] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
-export const SYNC_SOURCES = ['github', 'pagerduty', 'focus', 'all'] as const;
+export const SYNC_SOURCES = ['github', 'pagerduty', 'focus', 'openai', 'anthropic', 'all'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
 export const ACTION_FILTERS = ['mine', 'open', 'overdue'] as const;
 export type ActionFilter = (typeof ACTION_FILTERS)[number];
@@ -76,7 +76,7 @@ export const USAGE: ReadonlyArray<{ usage: string; summary: string }> = [
   },
   { usage: 'anomalies [PRODUCT] [open]', summary: 'cost anomalies' },
   { usage: 'kpis', summary: 'action-log and anomaly KPIs' },
-  { usage: 'sync [github|pagerduty|focus|all]', summary: 'run an ingestion now (admins)' },
+  { usage: 'sync [github|pagerduty|focus|openai|anthropic|all]', summary: 'run an ingestion now (admins)' },
   { usage: 'help', summary: 'this help' },
 ];
 
@@ -334,7 +334,7 @@ function parseAnomalies(args: Token[], opts: ParseOptions, tokens: Token[]): Fin
 }
 
 function parseSync(args: Token[], tokens: Token[]): FinopsCommand {
-  if (args.length > 1) fail('`sync` takes one source: github, pagerduty, focus or all');
+  if (args.length > 1) fail('`sync` takes one source: github, pagerduty, focus, openai, anthropic or all');
   const t = args[0];
   if (t === undefined) return { name: 'sync', source: 'all' };
   const word = tokenText(t).toLowerCase();

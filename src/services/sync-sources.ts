@@ -8,9 +8,10 @@ import { errorLine } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
 import { focusPathsFromConfig, formatFocusIngest, ingestFocusFiles } from './ingest-focus.ts';
 import { formatGithubSummary, githubProblemLines, ingestGithub } from './ingest-github.ts';
+import { aiVendorSettings, formatAiCostIngest, ingestAiCosts } from './ingest-ai-costs.ts';
 import { configuredPagerDutyServices, ingestPagerDuty } from './ingest-pagerduty.ts';
 
-export const SYNCABLE_SOURCES = ['github', 'pagerduty', 'focus'] as const;
+export const SYNCABLE_SOURCES = ['github', 'pagerduty', 'focus', 'openai', 'anthropic'] as const;
 export type SyncableSource = (typeof SYNCABLE_SOURCES)[number];
 
 export interface SyncOutcome {
@@ -86,6 +87,12 @@ async function syncOne(
         `${s.incidentsStored} incident(s) stored with ${s.logEntriesStored} log entries (${s.openReread} open re-read)`,
       ],
     };
+  }
+  if (source === 'openai' || source === 'anthropic') {
+    if (!aiVendorSettings(config, source).configured)
+      return { status: 'skipped', lines: [`sources.${source} is not configured`] };
+    const r = await ingestAiCosts(deps, source, signal);
+    return { status: 'done', lines: formatAiCostIngest(r, config.model.cost_metric) };
   }
   const patterns = config.sources.focus?.paths ?? [];
   if (patterns.length === 0) return { status: 'skipped', lines: ['sources.focus.paths is empty'] };

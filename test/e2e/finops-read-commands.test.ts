@@ -156,7 +156,7 @@ describe('/finops read commands', () => {
       responseUrl.endsWith(String(c.params['_key'])),
     );
     expect(started?.params['text']).toBe(
-      'Syncing github, pagerduty, focus… I will post here when it finishes.',
+      'Syncing github, pagerduty, focus, openai, anthropic… I will post here when it finishes.',
     );
     const done = JSON.stringify(finished?.params['blocks']);
     expect(finished?.params['text']).toBe('Sync finished; failed: github.');
@@ -164,6 +164,8 @@ describe('/finops read commands', () => {
     expect(done).toContain('GITHUB_TOKEN');
     expect(done).toContain('*pagerduty* skipped');
     expect(done).toContain('*focus* skipped');
+    expect(done).toContain('*openai* skipped');
+    expect(done).toContain('sources.anthropic is not configured');
     // A sync report is the admin's: no share button.
     expect(done).not.toContain(ACTION_IDS.shareAnswer);
   });

@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/connect.ts';
 import type { Clock } from '../../src/ingest/github/client.ts';
 import { InputError } from '../../src/lib/errors.ts';
 import { formatAiCostIngest, ingestAiCosts } from '../../src/services/ingest-ai-costs.ts';
+import { syncSources } from '../../src/services/sync-sources.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { type FakeAnthropic, startFakeAnthropic } from '../fakes/fake-anthropic.ts';
 import { type FakeOpenAi, type OpenAiCostResult, startFakeOpenAi } from '../fakes/fake-openai.ts';
@@ -308,6 +309,21 @@ describe.each(backends())('AI vendors’ cost APIs into cost_daily (%s)', (backe
       expect(clock.waits).toEqual([1000]);
       expect(await stored(t.db)).toEqual(before);
     });
+  });
+
+  it('/finops sync runs a configured vendor through the same service and skips one that is not configured', async () => {
+    const d = deps('2026-12-07T06:00:00Z');
+    const [o] = await syncSources(d, 'openai');
+    expect(o).toMatchObject({ source: 'openai', status: 'done' });
+    expect(o?.lines[0]).toMatch(/^OpenAI \(http:\/\/127\.0\.0\.1:\d+\): ingest run \d+ succeeded$/);
+    expect(await dayTotal(t.db, 'OpenAI', '2026-12-06')).toBe('3.65');
+    const [a] = await syncSources({ ...d, config: testConfig() }, 'anthropic');
+    expect(a).toMatchObject({
+      source: 'anthropic',
+      status: 'skipped',
+      lines: ['sources.anthropic is not configured'],
+    });
+    expect(anthropic.requests).toEqual([]);
   });
 
   describe('Anthropic', () => {

@@ -74,6 +74,8 @@ describe('parseFinopsCommand: valid commands', () => {
     ['sync', { name: 'sync', source: 'all' }],
     ['sync github', { name: 'sync', source: 'github' }],
     ['sync PagerDuty', { name: 'sync', source: 'pagerduty' }],
+    ['sync openai', { name: 'sync', source: 'openai' }],
+    ['sync Anthropic', { name: 'sync', source: 'anthropic' }],
   ])('%j', (text, expected) => {
     expect(ok(text)).toEqual(expected);
   });
@@ -137,6 +139,7 @@ describe('parseFinopsCommand: usage errors', () => {
     ['margin search 2026-10', 'unknown product line "search"', 'margin search-ai 2026-10'],
     ['actions mien', 'unknown product line "mien"', 'actions mine'],
     ['sync githb', 'unknown source "githb"', 'sync github'],
+    ['sync antropic', 'unknown source "antropic"', 'sync anthropic'],
     ['action', '`action` needs a verb', 'actions'],
     ['action ad "x"', 'unknown action verb "ad"', 'action add "x"'],
   ])('%j', (text, message, didYouMean) => {
