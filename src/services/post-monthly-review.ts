@@ -345,9 +345,12 @@ export async function postMonthlyReview(
   for (const p of plan.thread) {
     if (stopped()) break;
     await deliver(p, parentTs);
-    // Keep the thread in order: after a failure the rest waits for the re-run.
+    // Keep the thread in order: after a failure the rest waits for the re-run. Not after an
+    // uncertain message (the send was cut off: a process killed, a connection dropped): Slack most
+    // likely has it, it is never resent, and waiting behind it would hold the rest of the thread
+    // back for good; the problem notice names it for a person to check.
     const last = items.at(-1)?.outcome;
-    if (last === 'failed' || last === 'uncertain') {
+    if (last === 'failed') {
       const waiting = plan.thread.length - plan.thread.indexOf(p) - 1;
       if (waiting > 0) logger.warn(`${scope}: ${waiting} thread message(s) wait for the next run`);
       for (const rest of plan.thread.slice(plan.thread.indexOf(p) + 1))

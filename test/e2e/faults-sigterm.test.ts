@@ -7,13 +7,18 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findJobRun } from '../../src/db/repos/job-runs.ts';
-import { JOBS } from '../../src/jobs/registry.ts';
 import type { RecordedCall } from '../fakes/fake-slack.ts';
-import { type BotWorld, createBotWorld, reviewMonthNow, slackPicture } from '../support/bot-env.ts';
+import {
+  type BotWorld,
+  caughtUpJobs,
+  createBotWorld,
+  reviewMonthNow,
+  slackPicture,
+} from '../support/bot-env.ts';
 import { backends } from '../support/db.ts';
 import { type FinopsProcess, jobOutcomeLine, spawnFinops } from '../support/finops-process.ts';
 
-const everyJobDone = JOBS.map((j) => jobOutcomeLine(j.name));
+const everyJobDone = caughtUpJobs().map((j) => jobOutcomeLine(j.name));
 const isReply = (c: RecordedCall) => typeof c.params['thread_ts'] === 'string';
 
 /** Starts the bot, waits until it listens; returns the process and its port. */

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { parseConfigText } from '../../src/config/load.ts';
 import { previousRun } from '../../src/jobs/cron.ts';
+import { JOBS } from '../../src/jobs/registry.ts';
+import type { JobDefinition } from '../../src/jobs/types.ts';
 import { previousMonthKey } from '../../src/jobs/period.ts';
 import { type FakeGithub, startFakeGithub } from '../fakes/fake-github.ts';
 import { generateRepo } from '../fakes/github-data.ts';
@@ -40,6 +43,15 @@ export const SEED_LINES = [
 
 /** Long enough for the start-up catch-up to reach the last monthly review slot (the 2nd) from any day. */
 export const CATCH_UP_HOURS = String(40 * 24);
+
+/** The jobs whose latest slot the start-up catch-up reaches (the others have no period to run yet). */
+export function caughtUpJobs(now = new Date()): JobDefinition[] {
+  const { config } = parseConfigText(BOT_CONFIG, 'finops.yml');
+  return JOBS.filter((j) => {
+    const slot = previousRun(j.schedule(config), config.timezone, now);
+    return slot !== undefined && now.getTime() - slot.getTime() <= Number(CATCH_UP_HOURS) * 3_600_000;
+  });
+}
 
 /** The month the catch-up's monthly review is about: the month before the last "0 9 2 * *" slot. */
 export function reviewMonthNow(now = new Date()): { slot: Date; month: string; before: string } {
