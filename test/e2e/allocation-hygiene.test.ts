@@ -119,9 +119,7 @@ describe.each(backends())('weekly allocation hygiene on %s', (backend) => {
   it('"Create action item" on a line opens the modal prefilled; the item is logged in the post\'s thread', async () => {
     const post = t.fake.messages(REVIEW).find((m) => m.threadTs === undefined);
     const ts = String(post?.ts);
-    const ec2 = ((post?.blocks ?? []) as Section[]).find((b) =>
-      b.text?.text.includes('Amazon EC2 ('),
-    );
+    const ec2 = ((post?.blocks ?? []) as Section[]).find((b) => b.text?.text.includes('Amazon EC2 ('));
     const before = lastSeq();
     const { res } = await t.slack.buttonClick({
       actionId: ACTION_IDS.allocationToAction,
