@@ -82,6 +82,8 @@ export interface FakePagerDuty {
   /** Requests for routes this fake does not serve. */
   unknown: RecordedRequest[];
   fail(fault: Fault): void;
+  /** Called with each request as it arrives, before it is answered (a test kills its client there). */
+  onRequest: ((r: RecordedRequest) => void) | null;
   /** Requests whose path matches, in order. */
   requestsTo(pathOrPattern: string | RegExp): RecordedRequest[];
   close(): Promise<void>;
@@ -124,6 +126,7 @@ export async function startFakePagerDuty(opts: FakePagerDutyOptions = {}): Promi
       status: 0,
     };
     requests.push(rec);
+    fake.onRequest?.(rec);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
       // A string body is sent as it is (an HTML error page from a proxy, say).
@@ -234,12 +237,13 @@ export async function startFakePagerDuty(opts: FakePagerDutyOptions = {}): Promi
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakePagerDuty = {
     host: `127.0.0.1:${port}`,
     token,
     data,
     requests,
     unknown,
+    onRequest: null,
     fail(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
@@ -252,6 +256,7 @@ export async function startFakePagerDuty(opts: FakePagerDutyOptions = {}): Promi
         server.close(() => resolve());
       }),
   };
+  return fake;
 }
 
 function badRequest(detail: string): Json {
