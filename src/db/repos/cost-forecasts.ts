@@ -1,24 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../schema.ts';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CostForecastTable, Database } from '../schema.ts';
 
 /** The `cost_forecast` table: one stored mid-month forecast per month and subject. */
 type Conn = Kysely<Database> | Transaction<Database>;
 
-export interface StoredForecast {
-  month: string;
-  /** null: the organisation. */
-  productLine: string | null;
-  madeOn: string;
-  throughDay: string;
-  currency: string;
-  costMetric: string;
-  monthToDate: number;
-  medianDaily: number;
-  windowFrom: string;
-  daysLeft: number;
-  forecast: number;
-  lastMonthActual: number;
-}
+/** A stored forecast (numeric columns as numbers: the pinned type parsers). */
+export type StoredForecast = Omit<Selectable<CostForecastTable>, 'id' | 'createdAt'>;
 
 /**
  * Stores a month's forecasts, replacing what an earlier run of the same month stored (a re-run
@@ -58,12 +45,5 @@ export async function readMonthForecasts(db: Conn, month: string): Promise<Store
     .where('month', '=', month)
     .orderBy('productLine', (ob) => ob.asc().nullsFirst())
     .execute();
-  return rows.map((r) => ({
-    ...r,
-    monthToDate: Number(r.monthToDate),
-    medianDaily: Number(r.medianDaily),
-    forecast: Number(r.forecast),
-    lastMonthActual: Number(r.lastMonthActual),
-    daysLeft: Number(r.daysLeft),
-  }));
+  return rows;
 }
