@@ -72,11 +72,14 @@ export function renderAllocationHygiene(
           : ':warning: above target';
     const trend = c.trend;
     const first = trend[0] as HygieneWeek;
+    // From the first week that had cost: "— → 21.3%" would say nothing about the trend.
+    const since = trend.find((t) => t.sharePct !== null) ?? w;
+    const change = since === w ? share(w) : `${share(since)} → ${share(w)}`;
     blocks.push(
       section(
         [
           `*Unallocated: ${share(w)}* of ${formatMoney(w.total, c.currency)} cloud + AI cost (${escapeMrkdwn(c.currency)}) — ${formatMoney(w.unallocated, c.currency)} no rule allocates · target ≤ ${target} · ${verdict}`,
-          `8-week trend: \`${sparkline(trend.map((t) => t.sharePct))}\` ${share(first)} → ${share(w)}`,
+          `8-week trend: \`${sparkline(trend.map((t) => t.sharePct))}\` ${change}`,
         ].join('\n'),
       ),
     );

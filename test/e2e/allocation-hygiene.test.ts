@@ -95,8 +95,8 @@ describe.each(backends())('weekly allocation hygiene on %s', (backend) => {
     ]);
     const blocks = (posts[0]?.params['blocks'] ?? []) as Section[];
     expect(blocks.filter((b) => b.type === 'section').map((b) => b.text?.text)).toEqual([
-      '*Unallocated: 21.3%* of $890 cloud + AI cost (USD) — $190 no rule allocates · target ≤ 5.0% · :warning: above target\n8-week trend: `······▄█` — → 21.3%',
-      '*Unallocated: 100.0%* of €5 cloud + AI cost (EUR) — €5 no rule allocates · target ≤ 5.0% · :warning: above target\n8-week trend: `·······█` — → 100.0%',
+      '*Unallocated: 21.3%* of $890 cloud + AI cost (USD) — $190 no rule allocates · target ≤ 5.0% · :warning: above target\n8-week trend: `······▄█` 9.1% → 21.3%',
+      '*Unallocated: 100.0%* of €5 cloud + AI cost (EUR) — €5 no rule allocates · target ≤ 5.0% · :warning: above target\n8-week trend: `·······█` 100.0%',
       '*Top unallocated spend* by sub-account × service — tag these resources, or add a rule under `product_lines[].cost` or `shared_costs` in finops.yml:',
       '*$140* · AWS `333333333333` · Amazon EC2 (73.7% of unallocated)',
       '*$50* · AWS `222222222222` · Amazon S3 (26.3% of unallocated)',
