@@ -128,7 +128,6 @@ export async function alertAnomalies(
   const stored = await listAnomalies(db, { kind: 'cost' });
   const daysOf = detectionDays(opts.detected ?? []);
 
-  const resolve = channelResolver(messenger);
   const send = (ref: MessageRef, msg: { text: string; blocks: unknown[]; threadTs?: string }) =>
     sendOnce(db, messenger, now, ref, msg, out.failures);
 
@@ -164,11 +163,10 @@ export async function alertAnomalies(
 
   // 2. New alerts, largest impact first, within the noise limits.
   const cutoff = addDays(range.lastDay, -ALERT_LOOKBACK_DAYS);
-  const perChannel = await countAlertsByChannel(db, today.start, today.end);
+  const takeSlot = await alertSlots(deps, messenger);
   const seriesToday = new Set(
     stored.filter((a) => a.alertedAt && a.alertedAt >= today.start && a.alertedAt < today.end).map(seriesKey),
   );
-  const max = config.anomalies.max_alerts_per_channel_per_day;
   const over = new Map<string, Anomaly[]>();
   const candidates = stored
     .filter((a) => a.status === 'open' && a.alertedAt === null)
@@ -187,47 +185,32 @@ export async function alertAnomalies(
       continue;
     }
     try {
-      const { channel, note } = await routeTo(config, a.productLine, resolve);
-      if ((perChannel.get(channel) ?? 0) >= max) {
-        over.set(channel, [...(over.get(channel) ?? []), a]);
+      const slot = await takeSlot(a.productLine);
+      if (slot.over) {
+        over.set(slot.channel, [...(over.get(slot.channel) ?? []), a]);
         continue;
       }
-      perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
       seriesToday.add(seriesKey(a));
-      out.alerted.push({ id: a.id, channel });
+      out.alerted.push({ id: a.id, channel: slot.channel });
       if (dryRun) continue;
-      const view = { ...(await anomalyAlertView(deps, a)), routingNote: note };
-      const ts = await send(
-        { scope: `anomaly:${a.id}`, key: 'alert', channelId: channel },
-        renderAnomalyAlert(view, opts.actionIds),
-      );
-      if (ts === null) continue;
-      await markAnomalyAlerted(db, a.id, {
-        channelId: channel,
-        messageTs: ts,
-        alertedAt: now,
-        notifiedLastDay: a.lastDay,
-        routingNote: note,
-      });
+      const view = { ...(await anomalyAlertView(deps, a)), routingNote: slot.note };
+      await postAlert(deps, messenger, a, slot, renderAnomalyAlert(view, opts.actionIds), out.failures);
     } catch (err) {
       out.failures.push(`anomaly ${a.id}: alert failed: ${errorLine(err)}`);
     }
   }
 
   // 3. One summary per channel for what the daily cap held back.
-  for (const [channel, items] of over) {
-    out.summaries.push({ channel, ids: items.map((a) => a.id) });
-    if (dryRun) continue;
-    try {
-      const msg = renderAnomalySummary(
+  await postCapSummaries(deps, messenger, over, {
+    scope: `anomaly-summary:${today.day}`,
+    dryRun,
+    out,
+    render: (items, max) =>
+      renderAnomalySummary(
         items.map((a) => ({ ...a, productName: productNameOf(config, a.productLine) })),
         max,
-      );
-      await send({ scope: `anomaly-summary:${today.day}`, key: 'summary', channelId: channel }, msg);
-    } catch (err) {
-      out.failures.push(`summary for ${channel}: ${errorLine(err)}`);
-    }
-  }
+      ),
+  });
   logger.info('cost anomaly alerts', {
     alerted: out.alerted.length,
     replies: out.replies.length,
@@ -236,6 +219,81 @@ export async function alertAnomalies(
     failures: out.failures.length,
   });
   return out;
+}
+
+/** A routed alert: where it goes, why there, and whether the channel's daily cap holds it back. */
+export interface AlertSlot extends Route {
+  over: boolean;
+}
+
+/**
+ * Noise control shared by every kind of alert (cost anomalies, labour spikes): routes an alert and
+ * counts it against its channel's `anomalies.max_alerts_per_channel_per_day`, starting from the
+ * alerts already sent today (local day). An alert over the cap is not counted (`over`).
+ */
+export async function alertSlots(
+  deps: AlertDeps,
+  messenger: Messenger,
+): Promise<(productLine: string | null) => Promise<AlertSlot>> {
+  const { config } = deps;
+  const today = localDay(deps.now(), config.timezone);
+  const perChannel = await countAlertsByChannel(deps.db, today.start, today.end);
+  const resolve = channelResolver(messenger);
+  const max = config.anomalies.max_alerts_per_channel_per_day;
+  return async (productLine) => {
+    const route = await routeTo(config, productLine, resolve);
+    const n = perChannel.get(route.channel) ?? 0;
+    if (n >= max) return { ...route, over: true };
+    perChannel.set(route.channel, n + 1);
+    return { ...route, over: false };
+  };
+}
+
+/** Posts an anomaly's alert once (posted_message) and records where and when it went. */
+export async function postAlert(
+  deps: AlertDeps,
+  messenger: Messenger,
+  a: Anomaly,
+  route: Route,
+  msg: { text: string; blocks: unknown[] },
+  failures: string[],
+): Promise<void> {
+  const now = deps.now();
+  const ref = { scope: `anomaly:${a.id}`, key: 'alert', channelId: route.channel };
+  const ts = await sendOnce(deps.db, messenger, now, ref, msg, failures);
+  if (ts === null) return;
+  await markAnomalyAlerted(deps.db, a.id, {
+    channelId: route.channel,
+    messageTs: ts,
+    alertedAt: now,
+    notifiedLastDay: a.lastDay,
+    routingNote: route.note,
+  });
+}
+
+/** One summary message per channel for the alerts its daily cap held back (once per `scope`). */
+export async function postCapSummaries<T extends { id: number }>(
+  deps: AlertDeps,
+  messenger: Messenger,
+  over: ReadonlyMap<string, T[]>,
+  opts: {
+    scope: string;
+    dryRun: boolean;
+    out: { summaries: Array<{ channel: string; ids: number[] }>; failures: string[] };
+    render: (items: T[], max: number) => { text: string; blocks: unknown[] };
+  },
+): Promise<void> {
+  const max = deps.config.anomalies.max_alerts_per_channel_per_day;
+  for (const [channel, items] of over) {
+    opts.out.summaries.push({ channel, ids: items.map((x) => x.id) });
+    if (opts.dryRun) continue;
+    try {
+      const ref = { scope: opts.scope, key: 'summary', channelId: channel };
+      await sendOnce(deps.db, messenger, deps.now(), ref, opts.render(items, max), opts.out.failures);
+    } catch (err) {
+      opts.out.failures.push(`summary for ${channel}: ${errorLine(err)}`);
+    }
+  }
 }
 
 /** `#name` or id → channel id, each asked of Slack once per run. */

@@ -1,11 +1,10 @@
 import { DateTime } from 'luxon';
 import type { AnomalyAlertActionIds } from '../blocks/anomaly-alert.ts';
 import { renderLaborSpikeAlert, renderLaborSpikeSummary } from '../blocks/labor-spike-alert.ts';
-import { countAlertsByChannel, markAnomalyAlerted } from '../db/repos/anomalies.ts';
 import { type LaborSpike, listLaborSpikes } from '../db/repos/labor-spikes.ts';
 import { addDays } from '../lib/dates.ts';
 import { errorLine } from '../lib/errors.ts';
-import { channelResolver, localDay, routeTo, sendOnce } from './alert-anomalies.ts';
+import { alertSlots, localDay, postAlert, postCapSummaries } from './alert-anomalies.ts';
 import { laborSpikeAlertView, productNameOf } from './anomaly-triage.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 import { planLaborSpikes, recordLaborSpikes } from './labor-spikes.ts';
@@ -57,7 +56,6 @@ export async function alertLaborSpikes(
   const dryRun = opts.dryRun ?? false;
   const today = localDay(now, config.timezone);
   const stored = await listLaborSpikes(db);
-  const resolve = channelResolver(messenger);
 
   // 1. Restated figures: the alert shows them, in place.
   const restated = new Set(opts.restated ?? []);
@@ -77,7 +75,7 @@ export async function alertLaborSpikes(
   // 2. New alerts, largest excess of hours first, within the shared per-channel cap.
   const thisWeek = DateTime.fromJSDate(now, { zone: config.timezone }).startOf('week').toFormat('yyyy-MM-dd');
   const cutoff = addDays(thisWeek, -7);
-  const perChannel = await countAlertsByChannel(db, today.start, today.end);
+  const takeSlot = await alertSlots(deps, messenger);
   const lineKey = (s: LaborSpike) => JSON.stringify(s.productLine);
   const linesToday = new Set(
     stored
@@ -86,8 +84,7 @@ export async function alertLaborSpikes(
       )
       .map(lineKey),
   );
-  const max = config.anomalies.max_alerts_per_channel_per_day;
-  const over = new Map<string, LaborSpike[]>();
+  const over = new Map<string, Array<LaborSpike & { id: number }>>();
   const candidates = stored
     .filter((s) => s.anomaly.status === 'open' && s.anomaly.alertedAt === null)
     .sort((x, y) => y.hours - y.median - (x.hours - x.median) || x.anomaly.id - y.anomaly.id);
@@ -102,58 +99,32 @@ export async function alertLaborSpikes(
       continue;
     }
     try {
-      const { channel, note } = await routeTo(config, s.productLine, resolve);
-      if ((perChannel.get(channel) ?? 0) >= max) {
-        over.set(channel, [...(over.get(channel) ?? []), s]);
+      const slot = await takeSlot(s.productLine);
+      if (slot.over) {
+        over.set(slot.channel, [...(over.get(slot.channel) ?? []), { ...s, id: a.id }]);
         continue;
       }
-      perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
       linesToday.add(lineKey(s));
-      out.alerted.push({ id: a.id, channel });
+      out.alerted.push({ id: a.id, channel: slot.channel });
       if (dryRun) continue;
-      const view = { ...(await laborSpikeAlertView(deps, a)), routingNote: note };
-      const ts = await sendOnce(
-        db,
-        messenger,
-        now,
-        { scope: `anomaly:${a.id}`, key: 'alert', channelId: channel },
-        renderLaborSpikeAlert(view, opts.actionIds),
-        out.failures,
-      );
-      if (ts === null) continue;
-      await markAnomalyAlerted(db, a.id, {
-        channelId: channel,
-        messageTs: ts,
-        alertedAt: now,
-        notifiedLastDay: a.lastDay,
-        routingNote: note,
-      });
+      const view = { ...(await laborSpikeAlertView(deps, a)), routingNote: slot.note };
+      await postAlert(deps, messenger, a, slot, renderLaborSpikeAlert(view, opts.actionIds), out.failures);
     } catch (err) {
       out.failures.push(`labour spike ${a.id}: alert failed: ${errorLine(err)}`);
     }
   }
 
   // 3. One summary per channel for what the daily cap held back.
-  for (const [channel, items] of over) {
-    out.summaries.push({ channel, ids: items.map((s) => s.anomaly.id) });
-    if (dryRun) continue;
-    try {
-      const msg = renderLaborSpikeSummary(
+  await postCapSummaries(deps, messenger, over, {
+    scope: `labor-spike-summary:${today.day}`,
+    dryRun,
+    out,
+    render: (items, max) =>
+      renderLaborSpikeSummary(
         items.map((s) => ({ ...s, productName: productNameOf(config, s.productLine) })),
         max,
-      );
-      await sendOnce(
-        db,
-        messenger,
-        now,
-        { scope: `labor-spike-summary:${today.day}`, key: 'summary', channelId: channel },
-        msg,
-        out.failures,
-      );
-    } catch (err) {
-      out.failures.push(`labour spike summary for ${channel}: ${errorLine(err)}`);
-    }
-  }
+      ),
+  });
   logger.info('labour spike alerts', {
     alerted: out.alerted.length,
     updated: out.updated.length,

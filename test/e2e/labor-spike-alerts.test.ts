@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAnomaly, listAnomalies } from '../../src/db/repos/anomalies.ts';
 import { listLaborSpikes } from '../../src/db/repos/labor-spikes.ts';
 import { detectAnomaliesJob } from '../../src/jobs/detect-anomalies.ts';
+import { readOnlyMessenger } from '../../src/jobs/runner.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_ID } from '../../src/slack/ids.ts';
 import type { RecordedCall } from '../fakes/fake-slack.ts';
+import { daily, insertCostRows, oct } from '../support/anomaly-cost.ts';
 import { backends } from '../support/db.ts';
 import {
   insertIncidents,
@@ -284,5 +286,61 @@ describe.each(backends())('labour spike alerts through the Slack app on %s', (ba
     expect(JSON.stringify(answer.params['blocks'])).toContain(
       '• *Checkout · incident hours*, week of 2026-12-28: 18.0 h against a median of 2.0 h (9.0×) — _acknowledged_ · <#C0PAYMENT1>',
     );
+  });
+});
+
+describe.each(backends())("labour spikes share the cost anomalies' daily cap on %s", (backend) => {
+  let t: TestApp;
+  const clock = new Date('2027-01-04T07:30:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      backend,
+      now: () => clock,
+      config: {
+        product_lines: LABOR_PRODUCT_LINES,
+        anomalies: { max_alerts_per_channel_per_day: 1 },
+      },
+    });
+    await insertIncidents(t.db.db, laborSpikeIncidents());
+    // checkout / Amazon EC2: 100 a day from 20 December, 400 on 3 January (oct(95))
+    await insertCostRows(t.db.db, daily(81, 95, { cost: 100, service: 'Amazon EC2' }, { 95: 400 }));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a dry run reports and writes nothing; the real run alerts the cost anomaly and summarises the spike', async () => {
+    expect(oct(95)).toBe('2027-01-03');
+    const base = { deps: t.deps, at: clock, periodKey: '2027-01-04' };
+    const dry = await detectAnomaliesJob.run({
+      ...base,
+      messenger: readOnlyMessenger(t.app.gateway),
+      dryRun: true,
+    });
+    expect(dry.stats).toMatchObject({
+      new: 1,
+      laborSpikesDetected: 1,
+      laborSpikesNew: 1,
+      laborSpikesAlerted: 0,
+    });
+    expect(dry.summary).toContain('would record 1 new labour spikes (1 detected)');
+    expect(await listLaborSpikes(t.db.db)).toEqual([]);
+    expect(t.fake.callsTo('chat.postMessage')).toEqual([]);
+
+    const r = await detectAnomaliesJob.run({ ...base, messenger: t.app.gateway, dryRun: false });
+    expect(r.stats).toMatchObject({
+      alerted: 1,
+      laborSpikesNew: 1,
+      laborSpikesAlerted: 0,
+      laborSpikesSummarised: 1,
+    });
+    const posted = t.fake.messages(PAYMENTS).filter((m) => m.via === 'chat.postMessage');
+    expect(posted.map((m) => m.text)).toEqual([
+      'Cost anomaly: Checkout · Amazon EC2 cost 400.00 USD on 2027-01-03 (expected 100.00 USD, +300.00 USD, +300.0%) — open',
+      "1 more labour spike today, over this channel's 1 alerts a day",
+    ]);
+    const [spike] = await listLaborSpikes(t.db.db);
+    expect(spike?.anomaly).toMatchObject({ status: 'open', alertedAt: null });
   });
 });
