@@ -8,6 +8,7 @@ import { ingestFocusJob } from './ingest-focus.ts';
 import { ingestGithubJob } from './ingest-github.ts';
 import { ingestPagerDutyJob } from './ingest-pagerduty.ts';
 import { monthlyReviewJob } from './monthly-review.ts';
+import { quarterlyKpiReviewJob } from './quarterly-kpi-review.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
@@ -24,4 +25,5 @@ export const JOBS: JobDefinition[] = [
   actionDigestJob,
   allocationHygieneJob,
   costForecastJob,
+  quarterlyKpiReviewJob,
 ];
