@@ -16,6 +16,7 @@ import {
   type DeploymentRow,
   loginsOf,
   mapDeployment,
+  GithubPayloadError,
   mapPullRequest,
   mapWorkflowRun,
   type Person,
@@ -440,7 +441,10 @@ export async function ingestGithub(
         logger.warn(`github: ${target.fullName} skipped`, { reason: err.reason });
         continue;
       }
-      if (err instanceof GithubApiError && (err.reason === 'unavailable' || err.reason === 'failed')) {
+      if (
+        (err instanceof GithubApiError && (err.reason === 'unavailable' || err.reason === 'failed')) ||
+        err instanceof GithubPayloadError
+      ) {
         failed.push({ repo: target.fullName, message: err.message });
         logger.warn(
           `github: ${target.fullName} failed; its cursors stay where the last complete page left them`,

@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { FinopsError } from '../../lib/errors.ts';
 import type {
   GhCommitTable,
   GhDeploymentStatus,
@@ -136,6 +137,47 @@ export interface PullRequestRecord {
   commits: CommitRow[];
 }
 
+// ── checked fields ──────────────────────────────────────────────────────────
+/**
+ * A payload field that is not what GitHub documents. The repository is reported as failed with
+ * this message (its cursors stay, nothing of the page is stored) instead of the database refusing
+ * the row with a bare "invalid input syntax" or a word stored where a count belongs.
+ */
+export class GithubPayloadError extends FinopsError {
+  constructor(where: string, what: string) {
+    super('github_payload', `unexpected GitHub payload at ${where}: ${what}`);
+    this.name = 'GithubPayloadError';
+  }
+}
+
+/** ISO 8601 with a zone, as GitHub writes every timestamp (`2026-11-12T16:35:18Z`). */
+const ISO_INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+function instant(value: unknown, where: string): string {
+  if (typeof value !== 'string' || !ISO_INSTANT_RE.test(value) || Number.isNaN(Date.parse(value)))
+    throw new GithubPayloadError(where, `expected a timestamp, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalInstant(value: unknown, where: string): string | null {
+  return value === null || value === undefined ? null : instant(value, where);
+}
+
+function lineCount(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new GithubPayloadError(where, `expected a count of lines, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Text fields (titles, names) as text whatever came: a number or null must not break a row. */
+function text(value: unknown): string {
+  return typeof value === 'string'
+    ? value
+    : value === null || value === undefined
+      ? ''
+      : JSON.stringify(value);
+}
+
 // ── people and bots ─────────────────────────────────────────────────────────
 const BOT_SUFFIX = '[bot]';
 
@@ -169,6 +211,7 @@ export function restPerson(user: RestUser | null | undefined): Person {
 // ── pull requests ─────────────────────────────────────────────────────────────
 /** `state`: GraphQL's OPEN / CLOSED / MERGED, lower-cased. */
 export function mapPullRequest(repo: string, node: GqlPullRequest): PullRequestRecord {
+  const at = `${repo}#${node.number}`;
   const author = gqlPerson(node.author);
   const pr: PullRequestRow = {
     repo,
@@ -176,16 +219,20 @@ export function mapPullRequest(repo: string, node: GqlPullRequest): PullRequestR
     githubId: node.databaseId,
     authorLogin: author.login,
     authorIsBot: author.isBot,
-    title: node.title,
-    labels: node.labels.nodes.map((l) => l.name),
-    state: node.state.toLowerCase(),
-    createdAt: node.createdAt,
-    updatedAt: node.updatedAt,
-    mergedAt: node.mergedAt,
-    closedAt: node.closedAt,
+    title: text(node.title),
+    labels: (node.labels?.nodes ?? []).map((l) => l?.name).filter((l): l is string => typeof l === 'string'),
+    state: text(node.state).toLowerCase(),
+    createdAt: instant(node.createdAt, `${at} createdAt`),
+    updatedAt: instant(node.updatedAt, `${at} updatedAt`),
+    mergedAt: optionalInstant(node.mergedAt, `${at} mergedAt`),
+    closedAt: optionalInstant(node.closedAt, `${at} closedAt`),
     headRef: node.headRefName,
     baseRef: node.baseRefName,
-    files: node.files.nodes.map((f) => ({ path: f.path, additions: f.additions, deletions: f.deletions })),
+    files: node.files.nodes.map((f) => ({
+      path: text(f.path),
+      additions: lineCount(f.additions, `${at} files ${JSON.stringify(f.path)} additions`),
+      deletions: lineCount(f.deletions, `${at} files ${JSON.stringify(f.path)} deletions`),
+    })),
   };
   const reviews: ReviewRow[] = [];
   const comments: ReviewCommentRow[] = [];
@@ -199,8 +246,8 @@ export function mapPullRequest(repo: string, node: GqlPullRequest): PullRequestR
       prNumber: node.number,
       authorLogin: who.login,
       authorIsBot: who.isBot,
-      state: r.state,
-      submittedAt: r.submittedAt,
+      state: text(r.state),
+      submittedAt: optionalInstant(r.submittedAt, `${at} review ${r.databaseId} submittedAt`),
     });
     for (const c of r.comments.nodes) {
       if (c.databaseId === null) continue;
@@ -211,7 +258,7 @@ export function mapPullRequest(repo: string, node: GqlPullRequest): PullRequestR
         prNumber: node.number,
         authorLogin: cw.login,
         authorIsBot: cw.isBot,
-        createdAt: c.createdAt,
+        createdAt: instant(c.createdAt, `${at} review comment ${c.databaseId} createdAt`),
       });
     }
   }
@@ -228,7 +275,7 @@ export function mapPullRequest(repo: string, node: GqlPullRequest): PullRequestR
       authorLogin: login,
       // A bot's git identity is not a GitHub user: only the name (`dependabot[bot]`) tells.
       authorIsBot: isBotLogin(login) || isBotLogin(commit.author?.name),
-      authoredAt: commit.authoredDate,
+      authoredAt: instant(commit.authoredDate, `${at} commit ${commit.oid} authoredDate`),
       parentCount: commit.parents.totalCount,
     });
   }
@@ -268,13 +315,13 @@ export function mapWorkflowRun(
     triggeringActorLogin: triggering.login,
     actorIsBot: actor.isBot,
     triggeringActorIsBot: triggering.isBot,
-    runAttempt: run.run_attempt ?? 1,
+    runAttempt: typeof run.run_attempt === 'number' && run.run_attempt >= 1 ? run.run_attempt : 1,
     status: run.status ?? null,
     conclusion: run.conclusion ?? null,
     headSha: run.head_sha ?? null,
-    createdAt: run.created_at,
-    runStartedAt: run.run_started_at ?? null,
-    updatedAt: run.updated_at,
+    createdAt: instant(run.created_at, `${repo} workflow run ${run.id} created_at`),
+    runStartedAt: optionalInstant(run.run_started_at, `${repo} workflow run ${run.id} run_started_at`),
+    updatedAt: instant(run.updated_at, `${repo} workflow run ${run.id} updated_at`),
     billableMs,
   };
 }
@@ -301,8 +348,8 @@ export function mapDeployment(repo: string, node: GqlDeployment): DeploymentRow 
     creatorIsBot: who.isBot,
     environment: node.environment,
     sha: node.commitOid,
-    createdAt: node.createdAt,
-    updatedAt: node.updatedAt,
+    createdAt: instant(node.createdAt, `${repo} deployment ${node.databaseId} createdAt`),
+    updatedAt: instant(node.updatedAt, `${repo} deployment ${node.databaseId} updatedAt`),
     statuses,
   };
 }
