@@ -5,6 +5,7 @@
  * - `finops ingest github` with every database connection of the process terminated
  *   (pg_terminate_backend) when the fake GitHub receives the third PR page, then run again: exactly
  *   an uninterrupted run's rows.
+ * - `finops ingest github` stopped by SIGTERM mid-way: exit 0, and run again the same rows.
  * (GitHub killed with SIGKILL: test/ingest/github-kill.test.ts; 5xx, 429 and timeouts of both
  * clients: test/ingest/github-client.test.ts, test/ingest/pagerduty-client.test.ts.)
  */
@@ -137,6 +138,61 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Post
       expect(await dumpGithub(db.db, { etags: false })).toEqual(expected);
     } finally {
       await admin.end();
+      await refFake.close();
+      await fake.close();
+      await ref.close();
+      await db.close();
+    }
+  });
+  it('`finops ingest github` stopped by SIGTERM mid-way exits 0; run again, an uninterrupted run’s rows', {
+    timeout: 60_000,
+  }, async () => {
+    const config = path.join(dir, 'gh-term.yml');
+    writeFileSync(config, JSON.stringify(githubConfig({ checkout: ['acme/checkout-api'] })));
+    const repo = () => [
+      generateRepo({
+        owner: 'acme',
+        name: 'checkout-api',
+        prs: 160,
+        runs: 20,
+        deployments: 4,
+        now: NOW,
+        seed: 22,
+      }),
+    ];
+    const [refFake, fake] = [
+      await startFakeGithub({ token: TOKEN, repos: repo() }),
+      await startFakeGithub({ token: TOKEN, repos: repo() }),
+    ];
+    const [ref, db] = [await createTestDb('postgres'), await createTestDb('postgres')];
+    const env = (url: string, apiUrl: string) => ({
+      FINOPS_CONFIG: config,
+      FINOPS_DATA_DIR: path.join(dir, 'gh-term-data'),
+      DATABASE_URL: url,
+      GITHUB_API_URL: apiUrl,
+      GITHUB_TOKEN: TOKEN,
+    });
+    try {
+      const clean = spawnFinops(['ingest', 'github'], env(ref.url as string, refFake.apiUrl));
+      expect((await clean.exit).code, clean.stderr).toBe(0);
+      const expected = await dumpGithub(ref.db, { etags: false });
+
+      const first = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      let pages = 0;
+      fake.onRequest = (r) => {
+        if (r.operation === 'PullRequestsPage' && ++pages === 2) first.proc.kill('SIGTERM');
+      };
+      const exit = await first.exit;
+      fake.onRequest = null;
+      expect(exit.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('stopped by SIGTERM; the next run resumes where this one stopped');
+      const partial = await db.db.selectFrom('ghPullRequest').select('number').execute();
+      expect(partial.length).toBeLessThan((expected['prs'] ?? []).length);
+
+      const again = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      expect((await again.exit).code, again.stderr).toBe(0);
+      expect(await dumpGithub(db.db, { etags: false })).toEqual(expected);
+    } finally {
       await refFake.close();
       await fake.close();
       await ref.close();
