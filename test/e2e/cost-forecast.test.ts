@@ -69,7 +69,6 @@ describe.each(backends())('forecast against actual on %s', (backend) => {
 
   const lastSeq = () => t.fake.calls.at(-1)?.seq ?? 0;
   const since = (seq: number) => (c: RecordedCall) => c.seq > seq;
-  const blocksText = (m: FakeMessage | undefined) => JSON.stringify(m?.blocks ?? []);
 
   it('on the 15th stores every forecast and alerts only the team heading over last month, once', async () => {
     const before = lastSeq();
@@ -89,11 +88,11 @@ describe.each(backends())('forecast against actual on %s', (backend) => {
       ],
     ]);
     const alert = t.fake.messages(PAYMENTS).at(-1);
-    expect(blocksText(alert)).toContain(
+    expect(blocksOf(alert)).toContain(
       '*What drives it* (services with the largest increase):\\n• Amazon EC2: forecast $3,830 vs $2,400 (+$1,430)\\n• Amazon S3: forecast $310 vs $300 (+$10)',
     );
-    expect(blocksText(alert)).toContain('*Month to date*\\n$2,440 (14 days, through 2026-12-14)');
-    expect(blocksText(alert)).toContain('*Median daily cost*\\n$100 (2026-11-17 to 2026-12-14)');
+    expect(blocksOf(alert)).toContain('*Month to date*\\n$2,440 (14 days, through 2026-12-14)');
+    expect(blocksOf(alert)).toContain('*Median daily cost*\\n$100 (2026-11-17 to 2026-12-14)');
     expect(t.fake.messages(SEARCH)).toEqual([]);
 
     const stored = await readMonthForecasts(t.db.db, '2026-12');
@@ -165,14 +164,14 @@ describe.each(backends())('forecast against actual on %s', (backend) => {
     const parent = t.fake
       .messages(REVIEW)
       .find((m) => m.threadTs === undefined && m.text?.includes('December 2026'));
-    expect(blocksText(parent)).toContain(
+    expect(blocksOf(parent)).toContain(
       '*Forecast accuracy (cloud + AI):* forecast $7,550 (made 2026-12-15) · actual $7,720 · variance +$170 (+2.3%)',
     );
     const replies = t.fake.messages(REVIEW).filter((m) => m.threadTs === parent?.ts);
-    expect(blocksText(replies.find((m) => m.text?.startsWith('Checkout')))).toContain(
+    expect(blocksOf(replies.find((m) => m.text?.startsWith('Checkout')))).toContain(
       '*Forecast accuracy (cloud + AI):* forecast $4,140 (made 2026-12-15) · actual $4,310 · variance +$170 (+4.1%)',
     );
-    expect(blocksText(replies.find((m) => m.text?.startsWith('Search AI')))).toContain(
+    expect(blocksOf(replies.find((m) => m.text?.startsWith('Search AI')))).toContain(
       '*Forecast accuracy (cloud + AI):* forecast $3,100 (made 2026-12-15) · actual $3,100 · variance $0 (0.0%)',
     );
   });
@@ -203,3 +202,63 @@ describe.each(backends())('forecast against actual on %s', (backend) => {
     expect(await readMonthForecasts(t.db.db, '2027-01')).toEqual([]);
   });
 });
+
+describe.each(backends())('forecast alerts, each isolated, on %s', (backend) => {
+  let t: TestApp;
+  const at = new Date('2026-12-15T08:00:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp({ backend, now: () => at });
+    // Both product lines: 100 a day in November (3,000), 200 a day 1–14 December → median 150,
+    // forecast 2,800 + 150 × 17 = 5,350 (+78.3 %).
+    await insertCostRows(t.db.db, [
+      ...[ec2, bedrock].flatMap((s) => days('2026-11-01', '2026-11-30', { ...s, cost: 100 })),
+      ...[ec2, bedrock].flatMap((s) => days('2026-12-01', '2026-12-14', { ...s, cost: 200 })),
+    ]);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a refused alert fails only itself; the re-run posts only what is missing', async () => {
+    // The bot is not in #team-payments (yet): Slack refuses the first post, checkout's alert.
+    t.fake.queueError('chat.postMessage', 'not_in_channel', { times: 1 });
+    const first = await runJob(costForecastJob, {
+      deps: t.deps,
+      messenger: t.app.gateway,
+      at,
+      dryRun: false,
+    });
+    expect(first.status).toBe('failed');
+    expect(first.status === 'failed' && first.error).toBe('checkout in #team-payments: not_in_channel');
+    expect(t.fake.messages(PAYMENTS)).toEqual([]);
+    expect(t.fake.messages(SEARCH).map((m) => m.text)).toEqual([
+      'Cost forecast: Search AI is heading for $5,350 in December 2026, +$2,350 (+78.3%) on November 2026 ($3,000).',
+    ]);
+    // The forecasts are stored even though an alert failed.
+    expect((await readMonthForecasts(t.db.db, '2026-12')).map((s) => [s.productLine, s.forecast])).toEqual([
+      [null, 10700],
+      ['checkout', 5350],
+      ['search-ai', 5350],
+    ]);
+
+    // The bot invited, the failed run is taken over: checkout's alert is posted, search-ai's is not
+    // sent again.
+    const second = await runJob(costForecastJob, {
+      deps: t.deps,
+      messenger: t.app.gateway,
+      at,
+      dryRun: false,
+    });
+    expect(second.status, second.message).toBe('succeeded');
+    expect(second.status === 'succeeded' && second.takeover).toBe('failed');
+    expect(t.fake.messages(PAYMENTS).map((m) => m.text)).toEqual([
+      'Cost forecast: Checkout is heading for $5,350 in December 2026, +$2,350 (+78.3%) on November 2026 ($3,000).',
+    ]);
+    expect(t.fake.messages(SEARCH)).toHaveLength(1);
+  });
+});
+
+function blocksOf(m: FakeMessage | undefined): string {
+  return JSON.stringify(m?.blocks ?? []);
+}
