@@ -12,6 +12,7 @@ import {
   createVendorHttpClient,
   missingKeyError,
   VENDOR_NAMES,
+  type VendorCostRead,
   type VendorHttpClient,
   type VendorHttpStats,
 } from '../ingest/ai-costs/http.ts';
@@ -64,8 +65,9 @@ import {
  *   the first day of the previous month, so the monthly review and drift have two whole months;
  *   a run after a gap reads from the day after the last day stored. Each day of the window is a
  *   cost source of its own (`openai:2026-12-01`) and the run replaces all of them in one
- *   transaction: days the vendor revised change, days it no longer reports become empty,
- *   running twice never double counts, and days outside the window are never touched.
+ *   transaction: days the vendor revised change, days whose bucket is now empty become empty,
+ *   running twice never double counts, and days outside the window are never touched. A day
+ *   of the window the answer has no bucket for at all is left as stored (and said so).
  * - Everything is read before anything is written: a missing key, a refused key, a rate limit
  *   that outlasts the retries or a malformed answer leaves the stored cost as it was.
  */
@@ -77,7 +79,7 @@ interface VendorSpec {
   urlEnv: string;
   defaultUrl: string;
   headers(key: string): Record<string, string>;
-  read(client: VendorHttpClient, w: DayWindow): Promise<AiCostLine[]>;
+  read(client: VendorHttpClient, w: DayWindow): Promise<VendorCostRead>;
 }
 
 const VENDORS: Record<AiVendor, VendorSpec> = {
@@ -309,7 +311,7 @@ export async function ingestAiCosts(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
 
-  let read: AiCostLine[];
+  let read: VendorCostRead;
   try {
     read = await spec.read(client, window);
   } catch (err) {
@@ -318,10 +320,22 @@ export async function ingestAiCosts(
   }
 
   const warnings: string[] = [];
-  const days = windowDays(window);
-  const inWindow = read.filter((l) => l.day >= window.start && l.day < window.end);
-  if (inWindow.length < read.length) {
-    const outside = read.length - inWindow.length;
+  const wanted = windowDays(window);
+  // Only days the vendor answered for (a bucket, empty or not) are replaced: a day it left out
+  // of its answer keeps what it had, rather than becoming an empty day.
+  const answered = new Set(read.days);
+  const days = wanted.filter((d) => answered.has(d));
+  const skipped = wanted.filter((d) => !answered.has(d));
+  if (skipped.length > 0) {
+    warnings.push(
+      `${settings.name} gave no bucket for ${plural(skipped.length, 'day')} of the window (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}): left as stored`,
+    );
+  }
+  const inWindow = read.lines.filter(
+    (l) => answered.has(l.day) && l.day >= window.start && l.day < window.end,
+  );
+  if (inWindow.length < read.lines.length) {
+    const outside = read.lines.length - inWindow.length;
     warnings.push(
       `${settings.name} returned ${plural(outside, 'result')} outside ${window.start} … ${addDays(window.end, -1)}: left out, so no day outside the window changes`,
     );

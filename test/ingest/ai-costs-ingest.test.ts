@@ -246,6 +246,32 @@ describe.each(backends())('AI vendors’ cost APIs into cost_daily (%s)', (backe
       ]);
     });
 
+    it('a day the answer has no bucket for is left as stored, and said so; an empty bucket empties its day', async () => {
+      await ingestAiCosts(deps('2026-12-07T06:00:00Z'), 'openai');
+      const bucket = (day: string, results: unknown[]) => {
+        const t0 = Date.parse(`${day}T00:00:00Z`) / 1000;
+        return { object: 'bucket', start_time: t0, end_time: t0 + 86_400, results };
+      };
+      // The answer covers only December 4 (now empty) and December 5; the rest of the window is missing.
+      openai.fail({
+        status: 200,
+        body: {
+          object: 'page',
+          data: [bucket('2026-12-04', []), bucket('2026-12-05', [])],
+          has_more: false,
+          next_page: null,
+        },
+      });
+      const r = await ingestAiCosts(deps('2026-12-07T09:00:00Z'), 'openai');
+      expect(r.days.map((d) => `${d.day} ${d.change}`)).toEqual(['2026-12-04 revised', '2026-12-05 revised']);
+      expect(r.warnings).toEqual([
+        'OpenAI gave no bucket for 5 days of the window (2026-11-30, 2026-12-01, 2026-12-02, 2026-12-03, 2026-12-06): left as stored',
+      ]);
+      expect(await dayTotal(t.db, 'OpenAI', '2026-12-04')).toBeNull();
+      expect(await dayTotal(t.db, 'OpenAI', '2026-12-06')).toBe('3.65');
+      expect(await dayTotal(t.db, 'OpenAI', '2026-11-30')).toBe('3.65');
+    });
+
     it('waits out a 429 for its retry-after on the injected clock, then stores the run', async () => {
       openai.fail({ status: 429, headers: { 'retry-after': '3' } });
       const clock = recordingClock();
@@ -282,6 +308,25 @@ describe.each(backends())('AI vendors’ cost APIs into cost_daily (%s)', (backe
         ['openai', 'failed'],
       ]);
       expect(runs[1]?.error).toContain('OpenAI refused the key in OPENAI_ADMIN_KEY');
+    });
+
+    it('an unreachable API is retried with backoff on the injected clock, then a runtime error', async () => {
+      const gone = await startFakeOpenAi();
+      await gone.close();
+      const d = deps('2026-12-07T06:00:00Z');
+      const clock = recordingClock();
+      const err = await ingestAiCosts({ ...d, env: { ...d.env, OPENAI_API_URL: gone.url } }, 'openai', {
+        clock,
+        maxRetries: 2,
+      }).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^cannot reach OpenAI at ${gone.url.replaceAll('.', '\\.')} \\(GET /v1/organization/costs\\): fetch failed \\(.*ECONNREFUSED.*\\), still after 2 retries and 3 s of waiting; try again later$`,
+        ),
+      );
+      expect(clock.waits).toEqual([1000, 2000]);
+      expect(await stored(t.db)).toEqual({ sources: [], daily: [] });
     });
 
     it('a missing key names the variable before anything is read', async () => {
@@ -387,6 +432,25 @@ describe.each(backends())('AI vendors’ cost APIs into cost_daily (%s)', (backe
       ]);
       expect(await dayTotal(t.db, 'Anthropic', '2026-12-05')).toBe('10');
       expect((await stored(t.db)).daily.filter((d) => d['provider'] === 'OpenAI')).toEqual(openAiBefore);
+    });
+
+    it('a 403 (a key that may not read costs) is bad input too, nothing stored', async () => {
+      anthropic.fail({
+        status: 403,
+        body: {
+          type: 'error',
+          error: {
+            type: 'permission_error',
+            message: 'Your API key does not have permission to use the specified resource.',
+          },
+        },
+      });
+      const err = await ingestAiCosts(deps('2026-12-07T06:00:00Z'), 'anthropic').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).message).toBe(
+        'Anthropic refused the key in ANTHROPIC_ADMIN_KEY (403 on GET /v1/organizations/cost_report: Your API key does not have permission to use the specified resource.): set ANTHROPIC_ADMIN_KEY to an admin key of the organisation (a project or workspace key cannot read its costs)',
+      );
+      expect(await stored(t.db)).toEqual({ sources: [], daily: [] });
     });
 
     it('a 401 names Anthropic and ANTHROPIC_ADMIN_KEY', async () => {

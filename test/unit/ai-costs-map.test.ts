@@ -47,7 +47,7 @@ function rows(m: ReturnType<typeof allocateAiCostLines>) {
 
 describe('OpenAI costs → cost lines', () => {
   it('maps the documented example: UTC day of start_time, upper-case currency, exact amount', () => {
-    const { lines, page } = mapOpenAiCostsPage(fixture('openai/costs-page.json'));
+    const { lines, days, page } = mapOpenAiCostsPage(fixture('openai/costs-page.json'));
     expect(lines).toEqual([
       {
         day: '2024-11-01',
@@ -57,6 +57,7 @@ describe('OpenAI costs → cost lines', () => {
         amount: 60_000_000_000_000_000n,
       },
     ]);
+    expect(days).toEqual(['2024-11-01']);
     expect(page.has_more).toBe(false);
   });
 

@@ -1,7 +1,13 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
-import { payloadError, type QueryParams, readCursorPages, type VendorHttpClient } from './http.ts';
+import {
+  payloadError,
+  type QueryParams,
+  readCursorPages,
+  type VendorCostRead,
+  type VendorHttpClient,
+} from './http.ts';
 import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, utcDay, windowDays } from './lines.ts';
 
 /**
@@ -62,13 +68,14 @@ export function centsToAmount(cents: string) {
 }
 
 /** One page → cost lines. Pure. */
-export function mapAnthropicCostPage(body: unknown): { lines: AiCostLine[]; page: AnthropicCostPage } {
+export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: AnthropicCostPage } {
   const parsed = anthropicCostPage.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw payloadError('anthropic', ANTHROPIC_COST_PATH, issue?.path ?? [], issue?.message ?? 'invalid');
   }
   const lines: AiCostLine[] = [];
+  const days: string[] = [];
   parsed.data.data.forEach((b, i) => {
     const start = DateTime.fromISO(b.starting_at, { zone: 'utc' });
     if (!start.isValid) {
@@ -80,6 +87,7 @@ export function mapAnthropicCostPage(body: unknown): { lines: AiCostLine[]; page
       );
     }
     const day = utcDay(start);
+    days.push(day);
     b.results.forEach((r, j) => {
       const where = ['data', i, 'results', j];
       if (!DECIMAL_RE.test(r.amount)) {
@@ -110,11 +118,11 @@ export function mapAnthropicCostPage(body: unknown): { lines: AiCostLine[]; page
       });
     });
   });
-  return { lines, page: parsed.data };
+  return { lines, days, page: parsed.data };
 }
 
 /** Every page of the window, as cost lines. */
-export function readAnthropicCosts(client: VendorHttpClient, w: DayWindow): Promise<AiCostLine[]> {
+export function readAnthropicCosts(client: VendorHttpClient, w: DayWindow): Promise<VendorCostRead> {
   return readCursorPages(
     client,
     ANTHROPIC_COST_PATH,

@@ -114,6 +114,7 @@ export function createVendorHttpClient(opts: VendorHttpOptions): VendorHttpClien
     for (let retry = 0; ; retry++) {
       const r = await attempt(url);
       let problem: string;
+      let status: number | null = null;
       let waitMs = BASE_BACKOFF_MS * 2 ** retry;
       if ('error' in r) {
         const cause = (r.error as { cause?: { message?: string } }).cause?.message;
@@ -128,7 +129,7 @@ export function createVendorHttpClient(opts: VendorHttpOptions): VendorHttpClien
           );
         }
       } else {
-        const status = r.res.status;
+        status = r.res.status;
         const said = vendorMessage(r.text) ?? r.res.statusText;
         if (status === 401 || status === 403) throw keyRefused(opts.vendor, opts.keyEnv, status, path, said);
         if (!RETRY_STATUSES.has(status)) {
@@ -137,19 +138,18 @@ export function createVendorHttpClient(opts: VendorHttpOptions): VendorHttpClien
         problem = `${name} GET ${path}: ${status} ${said}`;
         if (status === 429) {
           stats.rateLimited++;
-          waitMs = retryAfterMs(r.res.headers.get('retry-after'), clock.now()) ?? waitMs;
-          problem += ` (retry-after ${r.res.headers.get('retry-after') ?? 'absent'})`;
-        }
-        if (retry >= maxRetries || stats.waitedMs + waitMs > maxWaitMs) {
-          throw new VendorApiError(
-            opts.vendor,
-            status,
-            `${problem}, still after ${retry} retr${retry === 1 ? 'y' : 'ies'} and ${Math.round(stats.waitedMs / 1000)} s of waiting; try again later`,
-          );
+          const header = r.res.headers.get('retry-after');
+          waitMs = retryAfterMs(header, clock.now()) ?? waitMs;
+          problem += ` (retry-after ${header ?? 'absent'})`;
         }
       }
-      if ('error' in r && (retry >= maxRetries || stats.waitedMs + waitMs > maxWaitMs)) {
-        throw new FinopsError(`${opts.vendor}_unreachable`, problem, 'runtime', { cause: r.error });
+      if (retry >= maxRetries || stats.waitedMs + waitMs > maxWaitMs) {
+        const message = `${problem}, still after ${retry} retr${retry === 1 ? 'y' : 'ies'} and ${Math.round(stats.waitedMs / 1000)} s of waiting; try again later`;
+        throw status === null
+          ? new FinopsError(`${opts.vendor}_unreachable`, message, 'runtime', {
+              cause: (r as { error: Error }).error,
+            })
+          : new VendorApiError(opts.vendor, status, message);
       }
       stats.retries++;
       stats.waitedMs += waitMs;
@@ -202,6 +202,13 @@ export function payloadError(
   );
 }
 
+/** What a vendor reported for a window: its cost lines, and the days it gave a bucket for. */
+export interface VendorCostRead {
+  lines: AiCostLine[];
+  /** UTC days with a bucket in the answer (empty buckets included), in the order read. */
+  days: string[];
+}
+
 /**
  * Reads `page` ← `next_page` while `has_more` (both vendors page this way). A missing or
  * repeated cursor would loop forever, so it is an error.
@@ -210,18 +217,18 @@ export async function readCursorPages(
   client: VendorHttpClient,
   path: string,
   query: (page: string | null) => QueryParams,
-  map: (body: unknown) => {
-    lines: AiCostLine[];
+  map: (body: unknown) => VendorCostRead & {
     page: { has_more: boolean; next_page?: string | null | undefined };
   },
-): Promise<AiCostLine[]> {
-  const lines: AiCostLine[] = [];
+): Promise<VendorCostRead> {
+  const read: VendorCostRead = { lines: [], days: [] };
   const seen = new Set<string>();
   let page: string | null = null;
   for (;;) {
     const mapped = map(await client.get(path, query(page)));
-    lines.push(...mapped.lines);
-    if (!mapped.page.has_more) return lines;
+    read.lines.push(...mapped.lines);
+    read.days.push(...mapped.days);
+    if (!mapped.page.has_more) return read;
     const next = mapped.page.next_page;
     if (!next)
       throw payloadError(client.vendor, path, ['next_page'], 'has_more is true but next_page is empty');

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
-import { payloadError, type QueryParams, readCursorPages, type VendorHttpClient } from './http.ts';
+import {
+  payloadError,
+  type QueryParams,
+  readCursorPages,
+  type VendorCostRead,
+  type VendorHttpClient,
+} from './http.ts';
 import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, utcDay, windowDays } from './lines.ts';
 
 /**
@@ -57,15 +63,17 @@ export function openAiCostsQuery(w: DayWindow, page: string | null): QueryParams
  * any amount of up to 15 significant digits, so the exact decimal survives; sums from here on
  * are exact (bigint). A result without an amount (or of 0) adds nothing and is left out.
  */
-export function mapOpenAiCostsPage(body: unknown): { lines: AiCostLine[]; page: OpenAiCostsPage } {
+export function mapOpenAiCostsPage(body: unknown): VendorCostRead & { page: OpenAiCostsPage } {
   const parsed = openAiCostsPage.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw payloadError('openai', OPENAI_COSTS_PATH, issue?.path ?? [], issue?.message ?? 'invalid');
   }
   const lines: AiCostLine[] = [];
+  const days: string[] = [];
   parsed.data.data.forEach((b, i) => {
     const day = utcDay(new Date(b.start_time * 1000));
+    days.push(day);
     b.results.forEach((r, j) => {
       if (!r.amount || r.amount.value === 0) return;
       const where = ['data', i, 'results', j, 'amount'];
@@ -90,10 +98,10 @@ export function mapOpenAiCostsPage(body: unknown): { lines: AiCostLine[]; page: 
       });
     });
   });
-  return { lines, page: parsed.data };
+  return { lines, days, page: parsed.data };
 }
 
 /** Every page of the window, as cost lines. */
-export function readOpenAiCosts(client: VendorHttpClient, w: DayWindow): Promise<AiCostLine[]> {
+export function readOpenAiCosts(client: VendorHttpClient, w: DayWindow): Promise<VendorCostRead> {
   return readCursorPages(client, OPENAI_COSTS_PATH, (page) => openAiCostsQuery(w, page), mapOpenAiCostsPage);
 }
