@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { compileEmbeddedDatabaseForShortRun } from '../db/connect.ts';
 import { InputError } from '../lib/errors.ts';
+import { phaseTimer } from '../lib/phases.ts';
 import { createProgress } from '../lib/progress.ts';
 import {
   focusPathsFromConfig,
@@ -39,16 +41,20 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
   }
   const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
+  const mark = phaseTimer(ctx.logger, 'finops ingest focus', true);
+  mark('started');
   try {
     const reading = progress.start('reading and checking FOCUS files', {
       unit: 'files',
       total: files.length,
     });
-    const prepared = await prepareFocusIngest(config, files);
+    const prepared = await prepareFocusIngest(config, files, { mark });
     reading.finish(`${files.length} file(s)`);
+    compileEmbeddedDatabaseForShortRun();
     const deps = await ctx.services();
+    mark('database opened and migrated');
     const storing = progress.start('allocating and storing the daily cost');
-    const result = await storeFocusIngest(deps, prepared, started);
+    const result = await storeFocusIngest(deps, prepared, started, mark);
     storing.finish();
     for (const line of formatFocusIngest(result, config.model.cost_metric)) ctx.io.stdout(`${line}\n`);
     return 0;

@@ -4,8 +4,14 @@ import { sql } from 'kysely';
 import { glob } from 'tinyglobby';
 import type { Config } from '../config/schema.ts';
 import type { Db } from '../db/connect.ts';
-import { type FocusGroup, type FocusReaderOptions, openFocusStaging } from '../ingest/focus/reader.ts';
+import {
+  type FocusDimension,
+  type FocusGroup,
+  type FocusReaderOptions,
+  openFocusStaging,
+} from '../ingest/focus/reader.ts';
 import { InputError } from '../lib/errors.ts';
+import type { PhaseMark } from '../lib/phases.ts';
 import {
   type Allocation,
   type AllocatableCostRow,
@@ -14,7 +20,6 @@ import {
   allocationVerdict,
   compileAllocationRules,
   formatAmount,
-  parseAmount,
   referencedTags,
 } from '../model/allocation.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -32,6 +37,8 @@ import type { ServiceDeps } from './deps.ts';
 
 export interface IngestFocusOptions {
   reader?: FocusReaderOptions;
+  /** Called at the end of each phase (a debug line of time and memory: lib/phases.ts). */
+  mark?: PhaseMark;
 }
 
 export interface CurrencyTotals {
@@ -159,11 +166,13 @@ export async function prepareFocusIngest(
   const rows: StagedRow[] = [];
   let sourceFiles: Awaited<ReturnType<Awaited<ReturnType<typeof openFocusStaging>>['sourceFiles']>>;
 
+  const mark = opts.mark ?? (() => {});
   const staging = await openFocusStaging(referencedTags(rules), opts.reader);
   try {
     const seen = new Map<string, string>(); // checksum → first path
     for (const file of files) {
       const { fileIdx, ...summary } = await staging.addFile(file);
+      mark('file read, checked and grouped', { file, rows: summary.rowCount });
       const duplicateOf = seen.get(summary.checksum) ?? null;
       ingestedFiles.push({ ...summary, duplicateOf });
       if (duplicateOf !== null) {
@@ -182,12 +191,15 @@ export async function prepareFocusIngest(
     // The pure model decides once per distinct subject; DuckDB applies the decisions to every group.
     const subjects = await staging.subjects();
     await staging.setVerdicts(subjects.map((s) => ({ id: s.id, ...allocationVerdict(rules, s) })));
-    const intern = interner();
-    await staging.groups((g) => rows.push(stagedRow(g, intern)));
+    mark('allocation decided per subject', { subjects: subjects.length });
+    const toRow = stagedRows();
+    await staging.groups((g) => rows.push(toRow(g)));
     sourceFiles = await staging.sourceFiles();
+    mark('groups read', { groups: rows.length });
   } finally {
     staging.close();
   }
+  mark('staging closed');
 
   const sources = new Map<string, SourceAcc>();
   for (const f of sourceFiles) {
@@ -205,6 +217,7 @@ export async function prepareFocusIngest(
     sources.set(key, src);
   }
   const daily = foldDaily(allocateCostRows(rows, rules));
+  mark('allocated');
   for (const [key, list] of daily) {
     const src = sources.get(key) as SourceAcc;
     for (const d of list) {
@@ -224,37 +237,38 @@ export async function prepareFocusIngest(
   };
 }
 
-/** Many groups share the same few provider, service, region… strings: keep one copy of each. */
-function interner(): <T extends string | null>(s: T) => T {
-  const seen = new Map<string, string>();
-  return <T extends string | null>(s: T): T => {
-    if (s === null) return s;
-    const v = seen.get(s);
-    if (v !== undefined) return v as T;
-    seen.set(s, s);
-    return s;
-  };
-}
-
-function stagedRow(g: FocusGroup, i: ReturnType<typeof interner>): StagedRow {
-  return {
-    scope: i(costSourceKey(g.provider, g.billingAccountId, g.billingPeriodStart)),
-    day: i(g.day),
-    provider: i(g.provider),
-    subAccountId: i(g.subAccountId),
-    region: i(g.region),
-    serviceCategory: i(g.serviceCategory),
-    serviceName: i(g.serviceName),
-    chargeCategory: i(g.chargeCategory),
-    isCorrection: g.isCorrection,
-    billingCurrency: i(g.billingCurrency),
-    pricingCategory: i(g.pricingCategory),
-    commitmentStatus: i(g.commitmentStatus),
-    directLine: i(g.directLine),
-    sharedRule: g.sharedRule,
-    billedCost: parseAmount(g.billedCost),
-    effectiveCost: parseAmount(g.effectiveCost),
-    rowCount: g.rowCount,
+/**
+ * A staged group as an allocatable row. Its cost source key is made once per dimension (a few
+ * thousand), not once per group; the strings are the dimension's, shared by all its days. An
+ * object literal, not a spread of a template: V8 keeps it compact (≈ 220 bytes, not ≈ 750).
+ */
+function stagedRows(): (g: FocusGroup) => StagedRow {
+  const scopes = new Map<FocusDimension, string>();
+  return ({ dimension: d, day, billedCost, effectiveCost, rowCount }) => {
+    let scope = scopes.get(d);
+    if (scope === undefined) {
+      scope = costSourceKey(d.provider, d.billingAccountId, d.billingPeriodStart);
+      scopes.set(d, scope);
+    }
+    return {
+      scope,
+      day,
+      provider: d.provider,
+      subAccountId: d.subAccountId,
+      region: d.region,
+      serviceCategory: d.serviceCategory,
+      serviceName: d.serviceName,
+      chargeCategory: d.chargeCategory,
+      isCorrection: d.isCorrection,
+      billingCurrency: d.billingCurrency,
+      pricingCategory: d.pricingCategory,
+      commitmentStatus: d.commitmentStatus,
+      directLine: d.directLine,
+      sharedRule: d.sharedRule,
+      billedCost,
+      effectiveCost,
+      rowCount,
+    };
   };
 }
 
@@ -263,6 +277,7 @@ export async function storeFocusIngest(
   deps: ServiceDeps,
   prepared: PreparedFocusIngest,
   startedAt: Date = deps.now(),
+  mark: PhaseMark = () => {},
 ): Promise<IngestFocusResult> {
   const { sources, daily, files: ingestedFiles } = prepared;
   const warnings = [...prepared.warnings];
@@ -308,6 +323,7 @@ export async function storeFocusIngest(
         .executeTakeFirstOrThrow();
       const rows = daily.get(key) ?? [];
       await insertDaily(trx, id, rows);
+      mark('cost source written', { source: key, dailyRows: rows.length });
       const prev = previous.find((p) => p.sourceKey === key);
       out.push({
         sourceKey: key,
@@ -345,6 +361,7 @@ export async function storeFocusIngest(
       .execute();
     return out;
   });
+  mark('committed');
 
   for (const s of result) {
     const current = new Set(s.files.map((f) => path.basename(f)));
@@ -402,43 +419,31 @@ function foldDaily(parts: Array<AllocatedPart<StagedRow>>): Map<string, DailyRow
   return bySource;
 }
 
-/** Rows per INSERT: one JSON parameter each, so both backends take a batch in one round trip. */
+/**
+ * Rows per INSERT: one array parameter per column, unnested by the database, so both backends
+ * take a batch in one round trip. Arrays rather than one JSON document: Postgres parses them for
+ * less, and embedded PGlite (whose memory is this process's and never shrinks) peaks lower.
+ */
 const INSERT_BATCH = 2000;
 
 /** Writes the rows of one cost source (FOCUS, or an AI vendor's day: services/ingest-ai-costs.ts). */
 export async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const batch = rows.slice(i, i + INSERT_BATCH).map(({ row: r, ...p }) => ({
-      source_id: sourceId,
-      day: r.day,
-      provider: r.provider,
-      sub_account_id: r.subAccountId,
-      region: r.region,
-      service_category: r.serviceCategory,
-      service_name: r.serviceName,
-      charge_category: r.chargeCategory,
-      is_correction: r.isCorrection,
-      billing_currency: r.billingCurrency,
-      pricing_category: r.pricingCategory,
-      commitment_status: r.commitmentStatus,
-      product_line: p.productLine,
-      allocation: p.allocation,
-      billed_cost: formatAmount(p.billedCost),
-      effective_cost: formatAmount(p.effectiveCost),
-      row_count: p.rowCount,
-    }));
+    const batch = rows.slice(i, i + INSERT_BATCH);
+    const column = <T>(pick: (r: DailyRow) => T) => batch.map(pick);
     await sql`
       INSERT INTO cost_daily (source_id, day, provider, sub_account_id, region, service_category,
         service_name, charge_category, is_correction, billing_currency, pricing_category,
         commitment_status, product_line, allocation, billed_cost, effective_cost, row_count)
-      SELECT source_id, day, provider, sub_account_id, region, service_category, service_name,
-        charge_category, is_correction, billing_currency, pricing_category, commitment_status,
-        product_line, allocation, billed_cost, effective_cost, row_count
-      FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(source_id bigint, day date,
-        provider text, sub_account_id text, region text, service_category text, service_name text,
-        charge_category text, is_correction boolean, billing_currency text, pricing_category text,
-        commitment_status text, product_line text, allocation text, billed_cost numeric,
-        effective_cost numeric, row_count integer)
+      SELECT ${sourceId}, * FROM unnest(
+        ${column((r) => r.row.day)}::date[], ${column((r) => r.row.provider)}::text[],
+        ${column((r) => r.row.subAccountId)}::text[], ${column((r) => r.row.region)}::text[],
+        ${column((r) => r.row.serviceCategory)}::text[], ${column((r) => r.row.serviceName)}::text[],
+        ${column((r) => r.row.chargeCategory)}::text[], ${column((r) => r.row.isCorrection)}::boolean[],
+        ${column((r) => r.row.billingCurrency)}::text[], ${column((r) => r.row.pricingCategory)}::text[],
+        ${column((r) => r.row.commitmentStatus)}::text[], ${column((r) => r.productLine)}::text[],
+        ${column((r) => r.allocation)}::text[], ${column((r) => formatAmount(r.billedCost))}::numeric[],
+        ${column((r) => formatAmount(r.effectiveCost))}::numeric[], ${column((r) => r.rowCount)}::integer[])
     `.execute(trx);
   }
 }
