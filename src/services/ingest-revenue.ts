@@ -18,6 +18,14 @@ const REQUIRED = ['month', 'product_line', 'revenue'] as const;
 const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** Plain decimals: an optional minus, digits, an optional fraction. No currency sign, no thousands separator. */
 const NUMBER_RE = /^-?(\d+(\.\d*)?|\.\d+)$/;
+/**
+ * Digits before the decimal point a revenue or unit count may have: 15 keeps every figure exact as
+ * a JS number (the model computes margins in doubles) and is a thousand trillion, far past any
+ * product line's month; more is a slipped paste, refused rather than stored.
+ */
+const MAX_INTEGER_DIGITS = 15;
+const tooLarge = (n: string) =>
+  n.replace(/^-/, '').split('.')[0]!.replace(/^0+/, '').length > MAX_INTEGER_DIGITS;
 
 export interface RevenueLine {
   /** Physical line in the file (1 = header). */
@@ -127,12 +135,20 @@ export function parseRevenueCsv(text: string, file: string, productLines: readon
         `line ${line}: revenue ${JSON.stringify(revenue)} is not a number (write plain decimals like 125000.50: no currency sign, no thousands separator)`,
       );
     }
+    if (tooLarge(revenue))
+      throw bad(
+        `line ${line}: revenue ${JSON.stringify(revenue.length > 24 ? `${revenue.slice(0, 20)}…` : revenue)} is too large (at most ${MAX_INTEGER_DIGITS} digits before the decimal point)`,
+      );
     const unitsText = get('units');
     if (unitsText !== '' && (!NUMBER_RE.test(unitsText) || unitsText.startsWith('-'))) {
       throw bad(
         `line ${line}: units ${JSON.stringify(unitsText)} is not a number of 0 or more (or leave it empty)`,
       );
     }
+    if (tooLarge(unitsText))
+      throw bad(
+        `line ${line}: units ${JSON.stringify(unitsText.length > 24 ? `${unitsText.slice(0, 20)}…` : unitsText)} is too large (at most ${MAX_INTEGER_DIGITS} digits before the decimal point)`,
+      );
     const key = `${month} ${productLine}`;
     const first = seen.get(key);
     if (first !== undefined)
