@@ -1,9 +1,3 @@
-import {
-  focusPathsFromConfig,
-  formatFocusIngest,
-  prepareFocusIngest,
-  storeFocusIngest,
-} from '../services/ingest-focus.ts';
 import { dayKey } from './period.ts';
 import type { JobDefinition } from './types.ts';
 
@@ -28,6 +22,10 @@ export const ingestFocusJob: JobDefinition = {
     if (patterns.length === 0) {
       return { stats: { files: 0 }, summary: 'sources.focus.paths is empty: nothing to read' };
     }
+    // Loaded on use: DuckDB (about 50 MB resident) stays out of an idle bot.
+    const { focusPathsFromConfig, formatFocusIngest, prepareFocusIngest, storeFocusIngest } = await import(
+      '../services/ingest-focus.ts'
+    );
     const files = await focusPathsFromConfig(config, process.cwd());
     if (files.length === 0) {
       return { stats: { files: 0 }, summary: `no file matches sources.focus.paths (${patterns.join(', ')})` };

@@ -30,7 +30,7 @@ import {
   waterfallSteps,
 } from '../blocks/review.ts';
 import { blocksToTerminal } from '../blocks/terminal.ts';
-import { renderMarginWaterfall, renderStageMixChart, type StageMixPoint } from '../charts/render.ts';
+import type { StageMixPoint } from '../charts/render.ts';
 import { STAGES } from '../config/schema.ts';
 import {
   claimPostedMessage,
@@ -45,6 +45,12 @@ import { isMonth } from '../lib/dates.ts';
 import type { Snapshot } from '../model/types.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 import { buildReviewView, type ReviewData } from './review-view.ts';
+
+/**
+ * The chart renderer (vega, vega-lite, resvg: about 50 MB resident) is loaded when a review first
+ * draws a chart, not when the bot starts, so an idle bot does not carry it.
+ */
+const loadCharts = () => import('../charts/render.ts');
 
 /** Product lines charted next to the organisation (a 3 × 3 grid stays legible). */
 export const CHARTED_PRODUCT_LINES = 8;
@@ -515,7 +521,7 @@ function buildPlan(
       thread: true,
       file: async () => ({
         filename: `stage-mix-${view.month}.png`,
-        data: await renderStageMixChart(points, title),
+        data: await (await loadCharts()).renderStageMixChart(points, title),
         title,
         altText: stageMixAltText(history, charted.hidden),
       }),
@@ -538,7 +544,7 @@ function buildPlan(
       thread: true,
       file: async () => ({
         filename: `margin-drift-${view.month}.png`,
-        data: await renderMarginWaterfall(
+        data: await (await loadCharts()).renderMarginWaterfall(
           monthName(view.priorMonth),
           prior,
           waterfallSteps(view.org.drift),

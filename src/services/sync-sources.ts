@@ -6,7 +6,6 @@
 import { reposFromConfig } from '../ingest/github/repo-spec.ts';
 import { errorLine } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
-import { focusPathsFromConfig, formatFocusIngest, ingestFocusFiles } from './ingest-focus.ts';
 import { formatGithubSummary, githubProblemLines, ingestGithub } from './ingest-github.ts';
 import { aiVendorSettings, formatAiCostIngest, ingestAiCosts } from './ingest-ai-costs.ts';
 import { configuredPagerDutyServices, ingestPagerDuty } from './ingest-pagerduty.ts';
@@ -96,6 +95,8 @@ async function syncOne(
   }
   const patterns = config.sources.focus?.paths ?? [];
   if (patterns.length === 0) return { status: 'skipped', lines: ['sources.focus.paths is empty'] };
+  // Loaded on use: DuckDB (about 50 MB resident) stays out of a bot that has not ingested FOCUS yet.
+  const { focusPathsFromConfig, formatFocusIngest, ingestFocusFiles } = await import('./ingest-focus.ts');
   const files = await focusPathsFromConfig(config, opts.cwd ?? process.cwd());
   if (files.length === 0) return { status: 'skipped', lines: [`no file matches ${patterns.join(', ')}`] };
   const r = await ingestFocusFiles(deps, files);
