@@ -117,9 +117,13 @@ export interface ValidActionItem {
 
 export type DraftCheck = { ok: true; value: ValidActionItem } | { ok: false; errors: FieldErrors };
 
+/** Characters that print nothing (zero-width spaces and joiners, the BOM, soft hyphens, direction marks). */
+const INVISIBLE_RE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
+
 function titleProblem(raw: string | undefined): string | undefined {
   const title = raw?.trim() ?? '';
-  if (title.length === 0) return 'Give the action item a title.';
+  // A title of only invisible characters would list as a blank line: it is no title.
+  if (title.replace(INVISIBLE_RE, '').trim().length === 0) return 'Give the action item a title.';
   if (title.length > ACTION_TITLE_MAX_LENGTH)
     return `The title is ${title.length} characters long; keep it to ${ACTION_TITLE_MAX_LENGTH} or fewer.`;
   return undefined;
@@ -236,8 +240,8 @@ export async function createActionItem(
   deps: ActionItemDeps,
   input: CreateActionItemInput,
 ): Promise<{ item: ActionItem; created: boolean }> {
-  if (input.title.length > ACTION_TITLE_MAX_LENGTH || input.title.trim() === '')
-    throw new ActionItemInputError('title', titleProblem(input.title) as string);
+  const badTitle = titleProblem(input.title);
+  if (badTitle !== undefined) throw new ActionItemInputError('title', badTitle);
   if (!isDay(input.dueDate)) throw new ActionItemInputError('due', `"${input.dueDate}" is not a date`);
   if (input.reviewMonth !== null && !isMonth(input.reviewMonth))
     throw new InputError('action_review_month_invalid', `"${input.reviewMonth}" is not a month (YYYY-MM)`);
