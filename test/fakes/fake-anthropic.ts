@@ -2,7 +2,9 @@ import {
   daysBetween,
   decodeCursor,
   encodeCursor,
+  type FakeVendorOptions,
   type FakeVendorServer,
+  pageOfDays,
   startFakeVendorServer,
   type VendorReply,
   vendorFixture,
@@ -44,12 +46,7 @@ function invalid(message: string): VendorReply {
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export async function startFakeAnthropic(
-  opts: {
-    key?: string;
-    costs?: Record<string, AnthropicCostResult[]>;
-    /** Most buckets a page holds, whatever `limit` asks (the real APIs may page sooner). */
-    pageSize?: number;
-  } = {},
+  opts: FakeVendorOptions<AnthropicCostResult> = {},
 ): Promise<FakeAnthropic> {
   const key = opts.key ?? ANTHROPIC_TEST_KEY;
   const costs: Record<string, AnthropicCostResult[]> = opts.costs ?? {};
@@ -81,9 +78,7 @@ export async function startFakeAnthropic(
       const index = decodeCursor('page_', one('page'));
       if (index === null) return invalid('page: invalid cursor');
       const days = daysBetween(Math.floor(start / 86_400_000) * 86_400_000, end);
-      const size = Math.min(limit, opts.pageSize ?? limit);
-      const slice = days.slice(index, index + size);
-      const hasMore = index + size < days.length;
+      const { slice, next } = pageOfDays(days, index, limit, opts.pageSize);
       return {
         status: 200,
         body: {
@@ -105,8 +100,8 @@ export async function startFakeAnthropic(
               })),
             };
           }),
-          has_more: hasMore,
-          next_page: hasMore ? encodeCursor('page_', index + size) : null,
+          has_more: next !== null,
+          next_page: next === null ? null : encodeCursor('page_', next),
         },
       };
     },

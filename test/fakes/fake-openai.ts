@@ -2,7 +2,9 @@ import {
   daysBetween,
   decodeCursor,
   encodeCursor,
+  type FakeVendorOptions,
   type FakeVendorServer,
+  pageOfDays,
   startFakeVendorServer,
   type VendorReply,
   vendorFixture,
@@ -39,14 +41,7 @@ function invalid(message: string, param: string | null): VendorReply {
   return { status: 400, body: { error: { message, type: 'invalid_request_error', param, code: null } } };
 }
 
-export async function startFakeOpenAi(
-  opts: {
-    key?: string;
-    costs?: Record<string, OpenAiCostResult[]>;
-    /** Most buckets a page holds, whatever `limit` asks (the real APIs may page sooner). */
-    pageSize?: number;
-  } = {},
-): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(opts: FakeVendorOptions<OpenAiCostResult> = {}): Promise<FakeOpenAi> {
   const key = opts.key ?? OPENAI_TEST_KEY;
   const costs: Record<string, OpenAiCostResult[]> = opts.costs ?? {};
   const server = await startFakeVendorServer(
@@ -76,9 +71,7 @@ export async function startFakeOpenAi(
       const index = decodeCursor('', one('page'));
       if (index === null) return invalid('invalid page cursor', 'page');
       const days = daysBetween(Math.floor(start / 86_400) * 86_400_000, end * 1000);
-      const size = Math.min(limit, opts.pageSize ?? limit);
-      const slice = days.slice(index, index + size);
-      const hasMore = index + size < days.length;
+      const { slice, next } = pageOfDays(days, index, limit, opts.pageSize);
       return {
         status: 200,
         body: {
@@ -97,8 +90,8 @@ export async function startFakeOpenAi(
               })),
             };
           }),
-          has_more: hasMore,
-          next_page: hasMore ? encodeCursor('', index + size) : null,
+          has_more: next !== null,
+          next_page: next === null ? null : encodeCursor('', next),
         },
       };
     },

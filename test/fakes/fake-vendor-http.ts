@@ -115,6 +115,21 @@ export async function startFakeVendorServer(
   };
 }
 
+/** What a vendor fake starts with. */
+export interface FakeVendorOptions<R> {
+  key?: string;
+  /** Results per UTC day (`YYYY-MM-DD`). */
+  costs?: Record<string, R[]>;
+  /** Most buckets a page holds, whatever `limit` asks (the real APIs may page sooner). */
+  pageSize?: number;
+}
+
+/** The days of one page: from bucket `index`, `limit` of them (or fewer, per `pageSize`). */
+export function pageOfDays(days: readonly string[], index: number, limit: number, pageSize?: number) {
+  const size = Math.min(limit, pageSize ?? limit);
+  return { slice: days.slice(index, index + size), next: index + size < days.length ? index + size : null };
+}
+
 /** UTC days from `start` (inclusive) to `end` (exclusive), as `YYYY-MM-DD`. */
 export function daysBetween(startMs: number, endMs: number): string[] {
   const out: string[] = [];

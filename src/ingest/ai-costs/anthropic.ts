@@ -2,13 +2,16 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
 import {
+  bucketLimit,
+  currencyAt,
+  parsePayload,
   payloadError,
   type QueryParams,
   readCursorPages,
   type VendorCostRead,
   type VendorHttpClient,
 } from './http.ts';
-import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, utcDay, windowDays } from './lines.ts';
+import { type AiCostLine, type DayWindow, dayStart, utcDay } from './lines.ts';
 
 /**
  * Anthropic's organisation cost report: `GET /v1/organizations/cost_report` with an admin key
@@ -46,14 +49,13 @@ export const anthropicCostPage = z.object({
 export type AnthropicCostPage = z.infer<typeof anthropicCostPage>;
 
 export function anthropicCostQuery(w: DayWindow, page: string | null): QueryParams {
-  const days = windowDays(w).length;
   const params: Array<[string, string]> = [
     ['starting_at', dayStart(w.start).toISO({ suppressMilliseconds: true }) as string],
     ['ending_at', dayStart(w.end).toISO({ suppressMilliseconds: true }) as string],
     ['bucket_width', '1d'],
     ['group_by[]', 'workspace_id'],
     ['group_by[]', 'description'],
-    ['limit', String(Math.min(Math.max(days, 1), ANTHROPIC_MAX_BUCKETS))],
+    ['limit', bucketLimit(w, ANTHROPIC_MAX_BUCKETS)],
   ];
   if (page !== null) params.push(['page', page]);
   return params;
@@ -69,14 +71,10 @@ export function centsToAmount(cents: string) {
 
 /** One page → cost lines. Pure. */
 export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: AnthropicCostPage } {
-  const parsed = anthropicCostPage.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw payloadError('anthropic', ANTHROPIC_COST_PATH, issue?.path ?? [], issue?.message ?? 'invalid');
-  }
+  const page = parsePayload('anthropic', ANTHROPIC_COST_PATH, anthropicCostPage, body);
   const lines: AiCostLine[] = [];
   const days: string[] = [];
-  parsed.data.data.forEach((b, i) => {
+  page.data.forEach((b, i) => {
     const start = DateTime.fromISO(b.starting_at, { zone: 'utc' });
     if (!start.isValid) {
       throw payloadError(
@@ -98,15 +96,7 @@ export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: An
           `${JSON.stringify(r.amount)} is not a decimal string`,
         );
       }
-      const currency = normaliseCurrency(r.currency);
-      if (currency === null) {
-        throw payloadError(
-          'anthropic',
-          ANTHROPIC_COST_PATH,
-          [...where, 'currency'],
-          `${JSON.stringify(r.currency)} is not an ISO 4217 code`,
-        );
-      }
+      const currency = currencyAt('anthropic', ANTHROPIC_COST_PATH, [...where, 'currency'], r.currency);
       const amount = centsToAmount(r.amount);
       if (amount === 0n) return;
       lines.push({
@@ -118,7 +108,7 @@ export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: An
       });
     });
   });
-  return { lines, days, page: parsed.data };
+  return { lines, days, page };
 }
 
 /** Every page of the window, as cost lines. */

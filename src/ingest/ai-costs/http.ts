@@ -1,7 +1,8 @@
+import type { z } from 'zod';
 import { formatPath } from '../../config/schema.ts';
 import { FinopsError, InputError } from '../../lib/errors.ts';
 import { type Clock, systemClock } from '../github/client.ts';
-import type { AiCostLine } from './lines.ts';
+import { type AiCostLine, type DayWindow, normaliseCurrency, windowDays } from './lines.ts';
 
 /**
  * The HTTP client both AI-vendor cost readers share: JSON GETs with the vendor's auth headers,
@@ -200,6 +201,32 @@ export function payloadError(
     `${vendor}_payload`,
     `${VENDOR_NAMES[vendor]} GET ${path}: unexpected answer at ${formatPath(where)}: ${what}`,
   );
+}
+
+/** `body` checked against the vendor's documented shape, or the error naming the first wrong field. */
+export function parsePayload<T>(vendor: AiVendor, path: string, schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw payloadError(vendor, path, issue?.path ?? [], issue?.message ?? 'invalid');
+}
+
+/** A result's currency as ISO 4217 in upper case, or the error naming where it is. */
+export function currencyAt(
+  vendor: AiVendor,
+  path: string,
+  where: ReadonlyArray<PropertyKey>,
+  text: string,
+): string {
+  const currency = normaliseCurrency(text);
+  if (currency === null)
+    throw payloadError(vendor, path, where, `${JSON.stringify(text)} is not an ISO 4217 code`);
+  return currency;
+}
+
+/** `limit` of a page: the window's days, within the 1…`max` buckets the vendor takes. */
+export function bucketLimit(w: DayWindow, max: number): string {
+  return String(Math.min(Math.max(windowDays(w).length, 1), max));
 }
 
 /** What a vendor reported for a window: its cost lines, and the days it gave a bucket for. */

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
 import {
+  bucketLimit,
+  currencyAt,
+  parsePayload,
   payloadError,
   type QueryParams,
   readCursorPages,
   type VendorCostRead,
   type VendorHttpClient,
 } from './http.ts';
-import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, utcDay, windowDays } from './lines.ts';
+import { type AiCostLine, type DayWindow, dayStart, utcDay } from './lines.ts';
 
 /**
  * OpenAI's organisation costs: `GET /v1/organization/costs` with an admin key (Bearer).
@@ -44,14 +47,13 @@ export type OpenAiCostsPage = z.infer<typeof openAiCostsPage>;
  * `form` style, exploded), so both fields go as repeated `group_by` keys.
  */
 export function openAiCostsQuery(w: DayWindow, page: string | null): QueryParams {
-  const days = windowDays(w).length;
   const params: Array<[string, string]> = [
     ['start_time', String(dayStart(w.start).toSeconds())],
     ['end_time', String(dayStart(w.end).toSeconds())],
     ['bucket_width', '1d'],
     ['group_by', 'project_id'],
     ['group_by', 'line_item'],
-    ['limit', String(Math.min(Math.max(days, 1), OPENAI_MAX_BUCKETS))],
+    ['limit', bucketLimit(w, OPENAI_MAX_BUCKETS)],
   ];
   if (page !== null) params.push(['page', page]);
   return params;
@@ -64,14 +66,10 @@ export function openAiCostsQuery(w: DayWindow, page: string | null): QueryParams
  * are exact (bigint). A result without an amount (or of 0) adds nothing and is left out.
  */
 export function mapOpenAiCostsPage(body: unknown): VendorCostRead & { page: OpenAiCostsPage } {
-  const parsed = openAiCostsPage.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw payloadError('openai', OPENAI_COSTS_PATH, issue?.path ?? [], issue?.message ?? 'invalid');
-  }
+  const page = parsePayload('openai', OPENAI_COSTS_PATH, openAiCostsPage, body);
   const lines: AiCostLine[] = [];
   const days: string[] = [];
-  parsed.data.data.forEach((b, i) => {
+  page.data.forEach((b, i) => {
     const day = utcDay(new Date(b.start_time * 1000));
     days.push(day);
     b.results.forEach((r, j) => {
@@ -80,15 +78,7 @@ export function mapOpenAiCostsPage(body: unknown): VendorCostRead & { page: Open
       if (!Number.isFinite(r.amount.value)) {
         throw payloadError('openai', OPENAI_COSTS_PATH, [...where, 'value'], 'not a finite number');
       }
-      const currency = normaliseCurrency(r.amount.currency);
-      if (currency === null) {
-        throw payloadError(
-          'openai',
-          OPENAI_COSTS_PATH,
-          [...where, 'currency'],
-          `${JSON.stringify(r.amount.currency)} is not an ISO 4217 code`,
-        );
-      }
+      const currency = currencyAt('openai', OPENAI_COSTS_PATH, [...where, 'currency'], r.amount.currency);
       lines.push({
         day,
         subAccountId: r.project_id ?? null,
@@ -98,7 +88,7 @@ export function mapOpenAiCostsPage(body: unknown): VendorCostRead & { page: Open
       });
     });
   });
-  return { lines, days, page: parsed.data };
+  return { lines, days, page };
 }
 
 /** Every page of the window, as cost lines. */
