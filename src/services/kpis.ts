@@ -32,7 +32,7 @@ import {
 } from '../model/kpi-review.ts';
 import type { Snapshot } from '../model/types.ts';
 import { actionItemKpis } from './action-items.ts';
-import { anomalyMonthKpis, anomalyResponseTimes } from './anomaly-kpis.ts';
+import { anomalyResponseTimes } from './anomaly-kpis.ts';
 import { ensureSnapshot } from './build-snapshot.ts';
 import { commitmentsByMonth, type MonthCommitments } from './commitments.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -56,7 +56,6 @@ interface MonthData {
   month: string;
   status: MonthStatus;
   snapshot: Snapshot | null;
-  anomalies: Awaited<ReturnType<typeof anomalyMonthKpis>> | null;
   durations: Awaited<ReturnType<typeof anomalyResponseTimes>>;
   actions: { items: number; done: number } | null;
   commitments: MonthCommitments | null;
@@ -74,15 +73,13 @@ async function readMonth(
       month,
       status,
       snapshot: null,
-      anomalies: null,
       durations: [],
       actions: null,
       commitments: null,
       forecast: null,
     };
-  const [{ snapshot }, anomalies, durations, actions, forecast] = await Promise.all([
+  const [{ snapshot }, durations, actions, forecast] = await Promise.all([
     ensureSnapshot(deps, month),
-    anomalyMonthKpis(deps, month),
     anomalyResponseTimes(deps, month),
     actionItemKpis(deps, { now: deps.now(), month }),
     forecastAccuracy(deps.db, deps.config, month),
@@ -91,7 +88,6 @@ async function readMonth(
     month,
     status,
     snapshot,
-    anomalies,
     durations,
     actions: { items: actions.total.items, done: actions.total.done },
     commitments: commitments ?? null,
