@@ -75,7 +75,7 @@ export const USAGE: ReadonlyArray<{ usage: string; summary: string }> = [
     summary: 'log an action item (missing parts open a form)',
   },
   { usage: 'anomalies [PRODUCT] [open]', summary: 'cost anomalies' },
-  { usage: 'kpis', summary: 'action-log and anomaly KPIs' },
+  { usage: 'kpis', summary: 'allocation, anomaly, action-log and commitment KPIs' },
   { usage: 'sync [github|pagerduty|focus|openai|anthropic|all]', summary: 'run an ingestion now (admins)' },
   { usage: 'help', summary: 'this help' },
 ];

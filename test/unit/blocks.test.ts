@@ -186,7 +186,7 @@ describe('renderHelp', () => {
           '`/finops actions [mine|open|overdue|PRODUCT]` — the action log',
           '`/finops action add "title" @owner YYYY-MM-DD [PRODUCT]` — log an action item (missing parts open a form)',
           '`/finops anomalies [PRODUCT] [open]` — cost anomalies',
-          '`/finops kpis` — action-log and anomaly KPIs',
+          '`/finops kpis` — allocation, anomaly, action-log and commitment KPIs',
           '`/finops sync [github|pagerduty|focus|all]` — run an ingestion now (admins)',
           '`/finops help` — this help',
         ].join('\n'),
