@@ -48,7 +48,8 @@ export interface RecordedRequest {
   status: number;
 }
 
-export type FaultKind = 'secondary' | 'primary' | 502 | 500 | 'forbidden';
+/** `hang`: the request is read and never answered (a stuck proxy or server), until the client gives up. */
+export type FaultKind = 'secondary' | 'primary' | 502 | 500 | 'forbidden' | 'hang';
 export interface Fault {
   /** Matches `METHOD /path` (path without query), or a GraphQL operation name. */
   match: RegExp;
@@ -184,6 +185,7 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
       json(res, 403, { message: 'Resource not accessible by personal access token' }, base);
       return 403;
     }
+    if (f.kind === 'hang') return 0;
     res.writeHead(f.kind, { 'content-type': 'text/html' });
     res.end(`<html><body><h1>${f.kind} Bad Gateway</h1></body></html>`);
     return f.kind;

@@ -53,6 +53,8 @@ export interface Fault {
   body?: unknown;
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** Never answer (a stuck server or proxy): the client's timeout has to end it. `status` is ignored. */
+  hang?: boolean;
 }
 
 export interface FakePdData {
@@ -143,6 +145,7 @@ export async function startFakePagerDuty(opts: FakePagerDutyOptions = {}): Promi
     );
     if (fault) {
       fault.left -= 1;
+      if (fault.hang) return;
       const canned = cannedError(fault.status);
       send(fault.status, fault.body ?? canned.body, { ...canned.headers, ...fault.headers });
       return;

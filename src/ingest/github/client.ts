@@ -50,6 +50,12 @@ export interface GithubClientOptions {
   graphqlIntervalMs?: number;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * How long one HTTP attempt may take before it is given up (default 60 s). A stuck connection
+   * then counts as a failed attempt and is retried with backoff like a 5xx, instead of holding
+   * the run (and its job's lease) forever.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface RateLimitInfo {
@@ -225,6 +231,12 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
   const interval = opts.graphqlIntervalMs ?? 1000;
   const logger = opts.logger;
   const signal = opts.signal;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+  // Every attempt (the retry plugin's included) gets its own deadline on top of the run's signal.
+  const timedFetch = (url: string | URL, init: RequestInit = {}) => {
+    const deadline = AbortSignal.timeout(requestTimeoutMs);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
+  };
   const stats: RequestStats = {
     requests: 0,
     notModified: 0,
@@ -310,7 +322,7 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
       retries: maxRetries,
       doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
     },
-    request: { signal },
+    request: { signal, fetch: timedFetch },
   } as ConstructorParameters<typeof MyOctokit>[0]);
 
   const translate = (err: unknown, what: string): Error => {
