@@ -428,24 +428,64 @@ const INSERT_BATCH = 2000;
 
 /** Writes the rows of one cost source (FOCUS, or an AI vendor's day: services/ingest-ai-costs.ts). */
 export async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
+  let inFlight: Promise<unknown> | undefined;
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    // Built while the previous batch is in the database: the client's share overlaps the server's.
     const batch = rows.slice(i, i + INSERT_BATCH);
-    const column = <T>(pick: (r: DailyRow) => T) => batch.map(pick);
-    await sql`
+    const column = (pick: (r: DailyRow) => string | number | boolean | null) => arrayLiteral(batch.map(pick));
+    const columns = [
+      column((r) => r.row.day),
+      column((r) => r.row.provider),
+      column((r) => r.row.subAccountId),
+      column((r) => r.row.region),
+      column((r) => r.row.serviceCategory),
+      column((r) => r.row.serviceName),
+      column((r) => r.row.chargeCategory),
+      column((r) => r.row.isCorrection),
+      column((r) => r.row.billingCurrency),
+      column((r) => r.row.pricingCategory),
+      column((r) => r.row.commitmentStatus),
+      column((r) => r.productLine),
+      column((r) => r.allocation),
+      column((r) => formatAmount(r.billedCost)),
+      column((r) => formatAmount(r.effectiveCost)),
+      column((r) => r.rowCount),
+    ];
+    await inFlight;
+    const [day, provider, sub, region, category, service, charge, correction, currency, pricing] = columns;
+    const [commitment, line, allocation, billed, effective, count] = columns.slice(10);
+    const query = sql`
       INSERT INTO cost_daily (source_id, day, provider, sub_account_id, region, service_category,
         service_name, charge_category, is_correction, billing_currency, pricing_category,
         commitment_status, product_line, allocation, billed_cost, effective_cost, row_count)
-      SELECT ${sourceId}, * FROM unnest(
-        ${column((r) => r.row.day)}::date[], ${column((r) => r.row.provider)}::text[],
-        ${column((r) => r.row.subAccountId)}::text[], ${column((r) => r.row.region)}::text[],
-        ${column((r) => r.row.serviceCategory)}::text[], ${column((r) => r.row.serviceName)}::text[],
-        ${column((r) => r.row.chargeCategory)}::text[], ${column((r) => r.row.isCorrection)}::boolean[],
-        ${column((r) => r.row.billingCurrency)}::text[], ${column((r) => r.row.pricingCategory)}::text[],
-        ${column((r) => r.row.commitmentStatus)}::text[], ${column((r) => r.productLine)}::text[],
-        ${column((r) => r.allocation)}::text[], ${column((r) => formatAmount(r.billedCost))}::numeric[],
-        ${column((r) => formatAmount(r.effectiveCost))}::numeric[], ${column((r) => r.rowCount)}::integer[])
+      SELECT ${sourceId}, * FROM unnest(${day}::date[], ${provider}::text[], ${sub}::text[],
+        ${region}::text[], ${category}::text[], ${service}::text[], ${charge}::text[],
+        ${correction}::boolean[], ${currency}::text[], ${pricing}::text[], ${commitment}::text[],
+        ${line}::text[], ${allocation}::text[], ${billed}::numeric[], ${effective}::numeric[],
+        ${count}::integer[])
     `.execute(trx);
+    query.catch(() => undefined); // awaited on the next turn or after the loop; never unhandled meanwhile
+    inFlight = query;
+    // Let the query reach the connection before the next batch is built.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  await inFlight;
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/** A Postgres array literal (`{"a",NULL,"b"}`): pg's own encoding, done here so that it can overlap. */
+function arrayLiteral(values: ReadonlyArray<string | number | boolean | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v !== 'string') out += String(v);
+    else out += `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPED, '\\$&') : v}"`;
+  }
+  return `${out}}`;
 }
 
 /** Per billing currency, in `metric`: how much of the rows landed direct, shared, unallocated. */

@@ -312,6 +312,27 @@ describe.each(backends())('FOCUS ingestion into cost_daily (%s)', (backend) => {
     });
   });
 
+  it('stores every text as the file gives it (quotes, backslashes, braces, commas) over several insert batches', async () => {
+    const names = Array.from({ length: 4500 }, (_, i) => `Svc "${i}" \\ {a,b} 'x'`);
+    const r = await ingestFocusFiles(testDeps(t.db, testConfig()), [
+      csvFile(names.map((ServiceName, i) => ({ ServiceName, BilledCost: `${i}.25`, EffectiveCost: '0.5' }))),
+    ]);
+    expect(r.sources[0]?.dailyRows).toBe(4500);
+    const stored = await sql<{ n: number; distinct: number; billed: string; effective: string }>`
+      select count(*)::int as n, count(distinct service_name)::int as distinct,
+        trim_scale(sum(billed_cost))::text as billed, trim_scale(sum(effective_cost))::text as effective
+      from cost_daily`.execute(t.db);
+    // Σ i + 0.25 for i < 4500 = 4499 · 4500 / 2 + 1125; 4500 · 0.5
+    expect(stored.rows[0]).toEqual({ n: 4500, distinct: 4500, billed: '10123875', effective: '2250' });
+    const some = await t.db
+      .selectFrom('costDaily')
+      .select(['serviceName'])
+      .where('serviceName', 'in', [names[0] as string, names[4499] as string])
+      .orderBy('serviceName')
+      .execute();
+    expect(some.map((s) => s.serviceName)).toEqual([names[0], names[4499]]);
+  });
+
   it('keeps billing currencies apart, never summed', async () => {
     const r = await ingestFocusFiles(testDeps(t.db, testConfig()), [
       csvFile([
