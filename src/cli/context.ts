@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { connect, type DbHandle } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger.ts';
+import { addSecrets, createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../lib/logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 
 /** The process environment, read once in main.ts and passed down frozen. */
@@ -48,7 +49,10 @@ export function createCliContext(env: Env, io: CliIo, now: () => Date = () => ne
     dataDir,
     configPath,
     config() {
-      loaded ??= loadConfigFile(configPath);
+      if (!loaded) {
+        loaded = loadConfigFile(configPath);
+        addSecrets(logger, configSecretValues(loaded.config, env));
+      }
       return loaded;
     },
     database() {
@@ -80,9 +84,29 @@ export function createCliContext(env: Env, io: CliIo, now: () => Date = () => ne
   };
 }
 
-/** Every value that must never appear in a log line. */
+/** Every value that must never appear in a log line: secret-named variables and the database password. */
 export function secretValues(env: Env): string[] {
-  return Object.entries(env)
+  const named = Object.entries(env)
     .filter(([k, v]) => v !== undefined && /TOKEN|SECRET|KEY|PASSWORD/.test(k))
     .map(([, v]) => v as string);
+  return [...named, ...urlPassword(env['DATABASE_URL'])];
+}
+
+/** The values of the variables the config names for tokens and keys, whatever they are called. */
+export function configSecretValues(config: Config, env: Env): string[] {
+  const s = config.sources;
+  return [s.github?.token_env, s.pagerduty?.token_env, s.openai?.key_env, s.anthropic?.key_env]
+    .map((name) => (name === undefined ? undefined : env[name]))
+    .filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** `postgres://user:pw@host/db` → the password as written and decoded. */
+function urlPassword(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const pw = new URL(url).password;
+    return pw ? [pw, decodeURIComponent(pw)] : [];
+  } catch {
+    return [];
+  }
 }
