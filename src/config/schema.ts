@@ -10,14 +10,17 @@ export type Stage = (typeof STAGES)[number];
 const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** `#name`, or a channel id (`C…` public, `G…` private, `D…` DM). */
 const CHANNEL_RE = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$/;
-const ID_RE = /^[a-z0-9][a-z0-9_-]*$/;
+/** At most 64 characters: ids travel in Slack option values (150) and button values. */
+const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 const channel = z.string().regex(CHANNEL_RE, {
   error: 'expected a channel "#name" (lower case) or a channel id like "C0123ABCD"',
 });
 const id = z.string().regex(ID_RE, {
-  error: 'expected an id of lower-case letters, digits, "-" or "_" (for example "checkout")',
+  error: 'expected an id of up to 64 lower-case letters, digits, "-" or "_" (for example "checkout")',
 });
+/** A display name: shown as option text in forms, where Slack refuses empty text. */
+const displayName = z.string().regex(/\S/, { error: 'expected a name with at least one visible character' });
 const cronExpr = z.string().refine((s) => cron.validate(s), {
   error: (iss) =>
     `invalid cron expression ${JSON.stringify(iss.input)} (five fields: minute hour day month weekday)`,
@@ -90,7 +93,7 @@ export const configSchema = z.strictObject({
     .min(1, { error: 'at least one rate card is needed' }),
   default_level: id.default('mid'),
   senior_levels: z.array(id).default(['senior', 'staff', 'principal']),
-  teams: z.array(z.strictObject({ id, name: z.string().optional(), channel: channel.optional() })).min(1),
+  teams: z.array(z.strictObject({ id, name: displayName.optional(), channel: channel.optional() })).min(1),
   people: z
     .array(
       z
@@ -114,7 +117,7 @@ export const configSchema = z.strictObject({
     .array(
       z.strictObject({
         id,
-        name: z.string().optional(),
+        name: displayName.optional(),
         team: id,
         repos: z.array(repoSpec).default([]),
         pagerduty_services: z.array(z.string().min(1)).default([]),

@@ -101,6 +101,23 @@ describe('hostile config files', () => {
     ]);
   });
 
+  it('refuses ids and names Slack forms could not carry (option values ≤ 150, option text not empty)', () => {
+    const long = 'a'.repeat(65);
+    const err = refusal(
+      VALID.replace(
+        'product_lines: [{ id: checkout, team: payments }]',
+        `product_lines: [{ id: ${long}, name: "  ", team: payments }]`,
+      ),
+    );
+    expect(err.problems).toEqual([
+      'product_lines[0].id: expected an id of up to 64 lower-case letters, digits, "-" or "_" (for example "checkout")',
+      'product_lines[0].name: expected a name with at least one visible character',
+    ]);
+    expect(
+      parseConfigText(VALID.replace('id: checkout', `id: ${'a'.repeat(64)}`)).config.product_lines[0]?.id,
+    ).toHaveLength(64);
+  });
+
   it('treats language tags as data, never as code', () => {
     const err = refusal(`${VALID}x: !!js/function "function () { process.exit(9) }"\n`);
     expect(err.problems).toEqual(['(top level): unknown key(s) "x"']);
