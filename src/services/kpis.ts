@@ -91,7 +91,8 @@ async function readMonth(
     durations,
     actions: { items: actions.total.items, done: actions.total.done },
     commitments: commitments ?? null,
-    forecast: forecast.org,
+    // A month still running has no actual to judge its forecast against yet.
+    forecast: status === 'closed' ? forecast.org : null,
   };
 }
 
@@ -394,7 +395,7 @@ export async function quarterKpis(deps: ServiceDeps, quarter: Quarter): Promise<
         name: 'Forecast error',
         unit: '%',
         definition:
-          'The organisation’s mid-month forecast of cloud + AI cost against the month’s actual: |actual − forecast| / forecast × 100 (variance = actual − forecast, signed, in the inputs). The quarter: Σ |variance| / Σ forecast × 100 over the months with a stored forecast.',
+          'The organisation’s mid-month forecast of cloud + AI cost against the month’s actual: |actual − forecast| / forecast × 100 (variance = actual − forecast, signed, in the inputs). Closed months only (a running month has no actual yet). The quarter: Σ |variance| / Σ forecast × 100 over the months with a stored forecast.',
       },
       data,
       (m) => {

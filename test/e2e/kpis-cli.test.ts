@@ -229,6 +229,29 @@ describe.each(backends())('finops kpis on %s', (backend) => {
     );
   });
 
+  it('a quarter still running: the open month has no forecast error yet (no actual to judge it against)', async () => {
+    let stdout = '';
+    const code = await runCli(
+      ['kpis', '--quarter', KPI_QUARTER, '--json'],
+      env,
+      { stdout: (t) => (stdout += t), stderr: () => undefined, isTty: false },
+      () => new Date('2026-08-20T10:00:00Z'),
+    );
+    expect(code).toBe(0);
+    const forecast = kpiOf(JSON.parse(stdout) as Json, 'forecast_error');
+    expect(forecast['months']).toEqual([
+      {
+        month: '2026-07',
+        status: 'closed',
+        value: 10,
+        inputs: { forecast: 1000, actual: 1100, variance: 100, variancePct: 10 },
+      },
+      { month: '2026-08', status: 'in-progress', value: null, inputs: {} },
+      { month: '2026-09', status: 'not-started', value: null, inputs: {} },
+    ]);
+    expect(forecast).toMatchObject({ quarter: { value: 10 }, stage: 'run' });
+  });
+
   it('without --quarter: the current quarter in config.timezone, months not begun left empty', async () => {
     let stdout = '';
     let stderr = '';
