@@ -80,10 +80,12 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Post
     }
   });
 
-  it('`finops ingest github` losing its database connections mid-way, run again, ends with an uninterrupted run’s rows', {
-    timeout: 60_000,
-  }, async () => {
-    const config = path.join(dir, 'gh.yml');
+  /**
+   * A GitHub world: an uninterrupted reference run (its own fake and database), and a second fake
+   * and database for the run the test interrupts. `ingest` runs `finops ingest github` on the latter.
+   */
+  async function githubWorld(seed: number) {
+    const config = path.join(dir, `gh-${seed}.yml`);
     writeFileSync(config, JSON.stringify(githubConfig({ checkout: ['acme/checkout-api'] })));
     // Within the backfill window of the children's real clock, as in github-kill.test.ts.
     const repo = () => [
@@ -94,7 +96,7 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Post
         runs: 20,
         deployments: 4,
         now: NOW,
-        seed: 21,
+        seed,
       }),
     ];
     const [refFake, fake] = [
@@ -102,101 +104,85 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Post
       await startFakeGithub({ token: TOKEN, repos: repo() }),
     ];
     const [ref, db] = [await createTestDb('postgres'), await createTestDb('postgres')];
-    const admin = new pg.Client({ connectionString: db.url as string });
-    await admin.connect();
-    const env = (url: string, apiUrl: string) => ({
-      FINOPS_CONFIG: config,
-      FINOPS_DATA_DIR: path.join(dir, 'gh-data'),
-      DATABASE_URL: url,
-      GITHUB_API_URL: apiUrl,
-      GITHUB_TOKEN: TOKEN,
-    });
-    try {
-      const clean = spawnFinops(['ingest', 'github'], env(ref.url as string, refFake.apiUrl));
-      expect((await clean.exit).code, clean.stderr).toBe(0);
-      const expected = await dumpGithub(ref.db, { etags: false });
+    const run = (url: string, apiUrl: string) =>
+      spawnFinops(['ingest', 'github'], {
+        FINOPS_CONFIG: config,
+        FINOPS_DATA_DIR: path.join(dir, `gh-${seed}-data`),
+        DATABASE_URL: url,
+        GITHUB_API_URL: apiUrl,
+        GITHUB_TOKEN: TOKEN,
+      });
+    const clean = run(ref.url as string, refFake.apiUrl);
+    expect((await clean.exit).code, clean.stderr).toBe(0);
+    return {
+      fake,
+      db,
+      expected: await dumpGithub(ref.db, { etags: false }),
+      ingest: () => run(db.url as string, fake.apiUrl),
+      async close() {
+        await refFake.close();
+        await fake.close();
+        await ref.close();
+        await db.close();
+      },
+    };
+  }
 
+  it('`finops ingest github` losing its database connections mid-way, run again, ends with an uninterrupted run’s rows', {
+    timeout: 60_000,
+  }, async () => {
+    const w = await githubWorld(21);
+    const admin = new pg.Client({ connectionString: w.db.url as string });
+    await admin.connect();
+    try {
       let pages = 0;
       let dropped: Promise<unknown> | undefined;
-      fake.onRequest = (r) => {
+      w.fake.onRequest = (r) => {
         if (r.operation === 'PullRequestsPage' && ++pages === 3)
           dropped = admin.query(
             `select pg_terminate_backend(pid) from pg_stat_activity
               where datname = current_database() and application_name = 'finops-review'`,
           );
       };
-      const first = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      const first = w.ingest();
       const firstExit = await first.exit;
       await dropped;
-      fake.onRequest = null;
+      w.fake.onRequest = null;
       // Whether the run noticed (a statement in flight) or not (only idle connections), it never crashes.
       expect([0, 1], first.stderr).toContain(firstExit.code);
       expect(first.stderr).not.toMatch(/Unhandled|node:events/);
 
-      const again = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      const again = w.ingest();
       expect((await again.exit).code, again.stderr).toBe(0);
-      expect(await dumpGithub(db.db, { etags: false })).toEqual(expected);
+      expect(await dumpGithub(w.db.db, { etags: false })).toEqual(w.expected);
     } finally {
       await admin.end();
-      await refFake.close();
-      await fake.close();
-      await ref.close();
-      await db.close();
+      await w.close();
     }
   });
+
   it('`finops ingest github` stopped by SIGTERM mid-way exits 0; run again, an uninterrupted run’s rows', {
     timeout: 60_000,
   }, async () => {
-    const config = path.join(dir, 'gh-term.yml');
-    writeFileSync(config, JSON.stringify(githubConfig({ checkout: ['acme/checkout-api'] })));
-    const repo = () => [
-      generateRepo({
-        owner: 'acme',
-        name: 'checkout-api',
-        prs: 160,
-        runs: 20,
-        deployments: 4,
-        now: NOW,
-        seed: 22,
-      }),
-    ];
-    const [refFake, fake] = [
-      await startFakeGithub({ token: TOKEN, repos: repo() }),
-      await startFakeGithub({ token: TOKEN, repos: repo() }),
-    ];
-    const [ref, db] = [await createTestDb('postgres'), await createTestDb('postgres')];
-    const env = (url: string, apiUrl: string) => ({
-      FINOPS_CONFIG: config,
-      FINOPS_DATA_DIR: path.join(dir, 'gh-term-data'),
-      DATABASE_URL: url,
-      GITHUB_API_URL: apiUrl,
-      GITHUB_TOKEN: TOKEN,
-    });
+    const w = await githubWorld(22);
     try {
-      const clean = spawnFinops(['ingest', 'github'], env(ref.url as string, refFake.apiUrl));
-      expect((await clean.exit).code, clean.stderr).toBe(0);
-      const expected = await dumpGithub(ref.db, { etags: false });
-
-      const first = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      const first = w.ingest();
       let pages = 0;
-      fake.onRequest = (r) => {
+      w.fake.onRequest = (r) => {
         if (r.operation === 'PullRequestsPage' && ++pages === 2) first.proc.kill('SIGTERM');
       };
       const exit = await first.exit;
-      fake.onRequest = null;
+      w.fake.onRequest = null;
       expect(exit.code, first.stderr).toBe(0);
       expect(first.stdout).toContain('stopped by SIGTERM; the next run resumes where this one stopped');
-      const partial = await db.db.selectFrom('ghPullRequest').select('number').execute();
-      expect(partial.length).toBeLessThan((expected['prs'] ?? []).length);
+      const partial = await w.db.db.selectFrom('ghPullRequest').select('number').execute();
+      expect(partial.length).toBeLessThan((w.expected['prs'] ?? []).length);
 
-      const again = spawnFinops(['ingest', 'github'], env(db.url as string, fake.apiUrl));
+      const again = w.ingest();
       expect((await again.exit).code, again.stderr).toBe(0);
-      expect(await dumpGithub(db.db, { etags: false })).toEqual(expected);
+      expect(await dumpGithub(w.db.db, { etags: false })).toEqual(w.expected);
     } finally {
-      await refFake.close();
-      await fake.close();
-      await ref.close();
-      await db.close();
+      await w.close();
     }
   });
 });
