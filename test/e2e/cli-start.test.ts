@@ -3,36 +3,17 @@
  * the Slack settings, and the bot itself — started, answering a signed /finops help, stopped by
  * SIGTERM with exit 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
-import { runFinops } from '../support/cli.ts';
+import { runFinops, waitForOutput } from '../support/cli.ts';
 import { slackSender, TEST_CONFIG, TEST_SIGNING_SECRET } from '../support/slack.ts';
 
 const BIN = path.resolve('bin/finops.mjs');
-
-/** Resolves when `re` matches what the process printed so far. */
-function waitForOutput(child: ChildProcess, out: { text: string }, re: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = out.text.match(re);
-      if (m) {
-        child.stdout?.off('data', check);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`finops exited (${code}) before printing ${re}:\n${out.text}`));
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-    check();
-  });
-}
 
 describe('finops start', () => {
   let fake: FakeSlack;

@@ -7,7 +7,7 @@
  * the GitHub token (under a variable name of the config's choosing, which no name-based rule would
  * guess), the PagerDuty token, the AI admin keys and, on Postgres, the database password.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { type FakeGithub, startFakeGithub } from '../fakes/fake-github.ts';
 import { type FakePagerDuty, pagerDutyTestAccount, startFakePagerDuty } from '../fakes/fake-pagerduty.ts';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
 import { generateRepo } from '../fakes/github-data.ts';
-import { runFinops } from '../support/cli.ts';
+import { runFinops, waitForOutput } from '../support/cli.ts';
 import { backends, createTestDb, type TestDb } from '../support/db.ts';
 import { slackSender, TEST_CONFIG } from '../support/slack.ts';
 
@@ -34,24 +34,6 @@ const SECRETS = {
   OPENAI_ADMIN_KEY: 'sk-admin-openai-never-logged-000111',
   ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-never-logged-222333',
 };
-
-function waitForOutput(child: ChildProcess, out: { text: string }, re: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = out.text.match(re);
-      if (m) {
-        child.stdout?.off('data', check);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`finops exited (${code}) before printing ${re}:\n${out.text}`));
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-    check();
-  });
-}
 
 describe.each(backends())('secrets in a full run on %s', (backend) => {
   let slack: FakeSlack;
