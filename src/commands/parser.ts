@@ -74,7 +74,7 @@ export const USAGE: ReadonlyArray<{ usage: string; summary: string }> = [
     usage: 'action add "title" @owner YYYY-MM-DD [PRODUCT]',
     summary: 'log an action item (missing parts open a form)',
   },
-  { usage: 'anomalies [PRODUCT] [open]', summary: 'cost anomalies' },
+  { usage: 'anomalies [PRODUCT] [open]', summary: 'cost anomalies and labour-side incident spikes' },
   { usage: 'kpis', summary: 'allocation, anomaly, action-log and commitment KPIs' },
   { usage: 'sync [github|pagerduty|focus|openai|anthropic|all]', summary: 'run an ingestion now (admins)' },
   { usage: 'help', summary: 'this help' },

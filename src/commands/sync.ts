@@ -3,7 +3,7 @@ import { sourcesFor, syncSources } from '../services/sync-sources.ts';
 import type { CommandHandler } from './types.ts';
 
 /**
- * `/finops sync [github|pagerduty|focus|all]` (admins: src/slack/policy.ts, checked before any
+ * `/finops sync [github|pagerduty|focus|openai|anthropic|all]` (admins: src/slack/policy.ts, checked before any
  * listener runs): says it started, runs the ingestion, and
  * answers again when it finishes (response_url stays valid for 30 minutes).
  */
