@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { type Day, daysBetween } from '../lib/dates.ts';
+import { median } from './stats.ts';
 
 /**
  * The action log's rules, pure: an item's status on a day, which reminder (if any) is due on a
@@ -101,13 +102,6 @@ export interface ActionKpis {
 }
 
 const DAY_MS = 86_400_000;
-
-export function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 

@@ -15,7 +15,7 @@
  * does not carry over into every remaining day.
  */
 import { addDays, daysBetween } from '../lib/dates.ts';
-import { median } from './review-kpis.ts';
+import { median } from './stats.ts';
 
 /** Days of the trailing window whose median daily cost is projected over the days left. */
 export const FORECAST_WINDOW_DAYS = 28;

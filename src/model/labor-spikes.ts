@@ -8,6 +8,7 @@
  * full trailing window exists behind it.
  */
 import { dayFromEpoch, epochDay } from './anomalies.ts';
+import { median as medianOfWindow } from './stats.ts';
 
 export interface IncidentHours {
   /** null = unallocated. */
@@ -80,7 +81,7 @@ export function detectLaborSpikes(
     for (let w = firstWeek; w <= lastWeek; w += 7) series.push(weeks.get(w) ?? 0);
     for (let i = trailing; i < series.length; i++) {
       const value = series[i] as number;
-      const median = medianOf(series.slice(i - trailing, i));
+      const median = medianOfWindow(series.slice(i - trailing, i)) ?? 0;
       if (value > factor * median && value >= minHours && value > 0) {
         out.push({
           productLine,
@@ -105,10 +106,4 @@ export function detectLaborSpikes(
               ? -1
               : 1),
   );
-}
-
-function medianOf(values: number[]): number {
-  const a = [...values].sort((x, y) => x - y);
-  const mid = a.length >> 1;
-  return a.length % 2 === 1 ? (a[mid] as number) : ((a[mid - 1] as number) + (a[mid] as number)) / 2;
 }

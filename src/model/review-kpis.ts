@@ -1,4 +1,5 @@
 import { addDays, type Day } from '../lib/dates.ts';
+import { median } from './stats.ts';
 
 /**
  * The anomaly KPIs of a month for the review and `/finops kpis` (issue 9 §4): how many anomalies
@@ -25,13 +26,6 @@ export interface AnomalyKpiFigures {
 }
 
 const HOUR_MS = 3_600_000;
-
-export function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** Hours from `from` to `to`, never negative (a click recorded before the alert counts as 0). */
 const hoursBetween = (from: Date, to: Date): number => Math.max(0, (to.getTime() - from.getTime()) / HOUR_MS);

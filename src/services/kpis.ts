@@ -12,7 +12,7 @@
  */
 import { InputError } from '../lib/errors.ts';
 import { monthOf } from '../lib/dates.ts';
-import { median } from '../model/review-kpis.ts';
+import { median } from '../model/stats.ts';
 import type { CommitmentFigures } from '../model/commitments.ts';
 import {
   capabilityStages,

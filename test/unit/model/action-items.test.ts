@@ -4,10 +4,10 @@ import {
   actionStatusOn,
   daysOverdue,
   isWeekend,
-  median,
   reminderDueOn,
   reviewStatusOf,
 } from '../../../src/model/action-items.ts';
+import { median } from '../../../src/model/stats.ts';
 
 describe('the action log rules', () => {
   it('knows Saturday and Sunday', () => {

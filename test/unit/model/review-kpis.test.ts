@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anomalyKpisOf, median } from '../../../src/model/review-kpis.ts';
+import { anomalyKpisOf } from '../../../src/model/review-kpis.ts';
+import { median } from '../../../src/model/stats.ts';
 
 describe('anomaly KPIs of a month', () => {
   const row = (firstDay: string, alerted: string, ack?: string, resolved?: string, status = 'open') => ({
