@@ -1,10 +1,4 @@
 import { errorLine } from '../lib/errors.ts';
-import {
-  AI_VENDORS,
-  aiVendorSettings,
-  formatAiCostIngest,
-  ingestAiCosts,
-} from '../services/ingest-ai-costs.ts';
 import { dayKey } from './period.ts';
 import type { JobDefinition } from './types.ts';
 
@@ -28,13 +22,18 @@ export const ingestAiCostsJob: JobDefinition = {
   periodKey: (at, config) => dayKey(at, config.timezone),
   async run(ctx) {
     const { config } = ctx.deps;
-    const vendors = AI_VENDORS.map((v) => aiVendorSettings(config, v)).filter((s) => s.configured);
-    if (vendors.length === 0) {
+    if (!config.sources.openai && !config.sources.anthropic) {
       return {
         stats: { vendors: 0 },
         summary: 'neither sources.openai nor sources.anthropic is configured: nothing to read',
       };
     }
+    // Loaded on use: the service shares the daily-cost writer of the FOCUS ingestion, whose module
+    // brings DuckDB (about 50 MB resident), which an idle bot does without.
+    const { AI_VENDORS, aiVendorSettings, formatAiCostIngest, ingestAiCosts } = await import(
+      '../services/ingest-ai-costs.ts'
+    );
+    const vendors = AI_VENDORS.map((v) => aiVendorSettings(config, v)).filter((s) => s.configured);
     const deps = { ...ctx.deps, now: () => ctx.at };
     const stats: Record<string, number | string> = { vendors: vendors.length, failed: 0 };
     const summary: string[] = [];

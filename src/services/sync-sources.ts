@@ -7,7 +7,6 @@ import { reposFromConfig } from '../ingest/github/repo-spec.ts';
 import { errorLine } from '../lib/errors.ts';
 import type { ServiceDeps } from './deps.ts';
 import { formatGithubSummary, githubProblemLines, ingestGithub } from './ingest-github.ts';
-import { aiVendorSettings, formatAiCostIngest, ingestAiCosts } from './ingest-ai-costs.ts';
 import { configuredPagerDutyServices, ingestPagerDuty } from './ingest-pagerduty.ts';
 
 export const SYNCABLE_SOURCES = ['github', 'pagerduty', 'focus', 'openai', 'anthropic'] as const;
@@ -88,8 +87,9 @@ async function syncOne(
     };
   }
   if (source === 'openai' || source === 'anthropic') {
-    if (!aiVendorSettings(config, source).configured)
-      return { status: 'skipped', lines: [`sources.${source} is not configured`] };
+    if (!config.sources[source]) return { status: 'skipped', lines: [`sources.${source} is not configured`] };
+    // Loaded on use, like the FOCUS ingestion whose daily-cost writer it shares (DuckDB).
+    const { formatAiCostIngest, ingestAiCosts } = await import('./ingest-ai-costs.ts');
     const r = await ingestAiCosts(deps, source, signal);
     return { status: 'done', lines: formatAiCostIngest(r, config.model.cost_metric) };
   }
