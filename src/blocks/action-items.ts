@@ -179,7 +179,10 @@ export interface ActionListView {
 export function renderActionList(v: ActionListView, ids: ActionItemUiIds | null): RenderedMessage {
   if (v.total === 0 || v.items.length === 0) {
     const text = v.total === 0 ? v.emptyText : `${v.title}: no items on this page (${v.total} in all).`;
-    return { text, blocks: [section(`*${escapeMrkdwn(v.title)}*\n${escapeMrkdwn(text)}`)] };
+    return {
+      text: escapeMrkdwn(text),
+      blocks: [section(`*${escapeMrkdwn(v.title)}*\n${escapeMrkdwn(text)}`)],
+    };
   }
   const from = v.offset + 1;
   const to = v.offset + v.items.length;
@@ -203,7 +206,7 @@ export function renderActionList(v: ActionListView, ids: ActionItemUiIds | null)
   } else if (!ids && to < v.total) blocks.push(context([moreText(v.total - to, 'items')]));
   // One slot stays free for the "Share in channel" button.
   const capped = capBlocks(blocks, LIMITS.messageBlocks - 1, (hidden) => context([moreText(hidden)]));
-  const text = `${v.title}: ${v.total} item${v.total === 1 ? '' : 's'}${range ? ` (showing ${from}–${to})` : ''}.`;
+  const text = `${escapeMrkdwn(v.title)}: ${v.total} item${v.total === 1 ? '' : 's'}${range ? ` (showing ${from}–${to})` : ''}.`;
   return { text, blocks: capped };
 }
 
@@ -217,7 +220,11 @@ export function reminderHeadline(kind: ReminderKind, days: number): string {
   return `:alarm_clock: ${days} day${days === 1 ? '' : 's'} overdue`;
 }
 
-/** The item on its own with its buttons, under a headline (already mrkdwn) and an optional note. */
+/**
+ * The item on its own with its buttons, under a headline (already mrkdwn) and an optional note.
+ * The fallback is the notification text, which Slack formats as mrkdwn too: outside text in it is
+ * escaped by the callers, like in the blocks.
+ */
 export function renderActionItemMessage(
   card: ActionItemCard,
   ids: ActionItemUiIds,
@@ -247,7 +254,7 @@ export function renderActionReminder(
   return renderActionItemMessage(card, ids, {
     headline: reminderHeadline(reminder.kind, reminder.days),
     note: 'Done when it is done; Snooze picks a new due date. Reminders come on weekdays only.',
-    fallback: `Action item #${card.id} ${when}: ${card.title}`,
+    fallback: `Action item #${card.id} ${when}: ${escapeMrkdwn(card.title)}`,
   });
 }
 
@@ -255,7 +262,7 @@ export function renderActionReminder(
 export function renderAssignedToYou(card: ActionItemCard, by: string, ids: ActionItemUiIds): RenderedMessage {
   return renderActionItemMessage(card, ids, {
     headline: `:memo: ${mentionUser(by)} gave you an action item`,
-    fallback: `You own action item #${card.id}: ${card.title} (due ${card.dueDate})`,
+    fallback: `You own action item #${card.id}: ${escapeMrkdwn(card.title)} (due ${card.dueDate})`,
   });
 }
 
@@ -279,7 +286,7 @@ export function renderActionItemConfirmation(card: ActionItemCard, creatorId: st
     section(`:memo: ${mentionUser(creatorId)} logged an action item\n${itemLines(card)}`),
     context(['The owner gets reminders by DM; see it in the App Home or with `/finops actions`.']),
   ];
-  const text = `Action item #${card.id} logged: ${card.title} — owner ${mentionUser(card.ownerId)}, due ${card.dueDate}`;
+  const text = `Action item #${card.id} logged: ${escapeMrkdwn(card.title)} — owner ${mentionUser(card.ownerId)}, due ${card.dueDate}`;
   return { text: truncateText(text, LIMITS.recommendedText), blocks };
 }
 
@@ -293,7 +300,7 @@ export function renderConfirmationFailed(
     `${mentionChannel(where.channel)} (${escapeMrkdwn(where.reason)}). It is retried each weekday morning; ` +
     'invite the bot to the channel (/invite @finops) if it is private.';
   return {
-    text: `Action item #${card.id} is saved; its confirmation could not be posted (${where.reason}).`,
+    text: `Action item #${card.id} is saved; its confirmation could not be posted (${escapeMrkdwn(where.reason)}).`,
     blocks: [section(`:warning: ${text}`), section(itemLines(card))],
   };
 }
@@ -566,8 +573,8 @@ export function renderActionItemLogged(
         : `:memo: Logged action item #${card.id}, but its confirmation could not be posted in ${mentionChannel(confirmation.channel)} (${escapeMrkdwn(confirmation.reason)}); it is retried each weekday morning.`;
   const text =
     confirmation?.state === 'failed'
-      ? `Logged action item #${card.id}; its confirmation could not be posted (${confirmation.reason}).`
-      : `Logged action item #${card.id}: ${card.title}`;
+      ? `Logged action item #${card.id}; its confirmation could not be posted (${escapeMrkdwn(confirmation.reason)}).`
+      : `Logged action item #${card.id}: ${escapeMrkdwn(card.title)}`;
   return {
     text: truncateText(text, LIMITS.recommendedText),
     blocks: [section(`${head}\n${itemLines(card)}`)],
