@@ -14,7 +14,6 @@ import { decodeUnallocatedLineRef } from '../blocks/allocation-hygiene.ts';
 import { isMonth } from '../lib/dates.ts';
 import { prefillFromUnallocated } from '../services/allocation-hygiene.ts';
 import { confirmActionItem } from '../services/action-notify.ts';
-import { readAnomalyForAlert } from '../services/anomaly-triage.ts';
 import {
   type ActionField,
   type ActionItem,
@@ -25,8 +24,9 @@ import {
   prefillFromAnomaly,
   validateActionItemDraft,
 } from '../services/action-items.ts';
-import { ACTION_IDS, ANOMALY_ALERT_ACTIONS, CALLBACK_IDS } from '../slack/ids.ts';
+import { ACTION_IDS, CALLBACK_IDS } from '../slack/ids.ts';
 import type { SlackDeps } from '../slack/register.ts';
+import { refreshAnomalyAlert } from './anomaly-buttons.ts';
 import {
   type Click,
   cardNow,
@@ -171,17 +171,6 @@ export async function afterCreate(
   if (result.created && item.anomalyId !== null) await refreshAnomalyAlert(slack, item.anomalyId);
   await refreshHomes(slack, [item.ownerId, item.creatorId]);
   return confirmed;
-}
-
-/** The anomaly's alert lists the items raised from it: show the new one there too. */
-async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
-  try {
-    const { anomaly, message } = await readAnomalyForAlert(slack.deps, anomalyId, ANOMALY_ALERT_ACTIONS);
-    if (!anomaly.channelId || !anomaly.messageTs) return;
-    await slack.gateway.update(anomaly.channelId, anomaly.messageTs, message);
-  } catch (err) {
-    slack.deps.logger.warn(`could not update the alert of anomaly #${anomalyId}`, { error: err });
-  }
 }
 
 function reviewButtonValue(value: string | undefined): { productLine: string | null; month: string | null } {

@@ -63,8 +63,8 @@ export function registerAnomalyButtons(app: App, slack: SlackDeps): void {
 }
 
 /**
- * Re-renders an anomaly's alert where it was posted (for instance after an action item was linked
- * to it, so the alert lists it). Never throws: a failure is logged.
+ * Re-renders an anomaly's alert where it was posted (after an action item was linked to it, the
+ * alert lists it). Never throws: a failure is logged.
  */
 export async function refreshAnomalyAlert(slack: SlackDeps, anomalyId: number): Promise<void> {
   try {
