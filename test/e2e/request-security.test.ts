@@ -173,6 +173,27 @@ describe.each(backends())('signature verification on %s', (backend) => {
     await req.ran();
   });
 
+  it.each<[string, number, string, () => string]>([
+    ['malformed JSON', 400, 'application/json', () => '{not json'],
+    ['a payload field that is not JSON', 400, FORM, () => 'payload=%7Bnot'],
+    ['a content type Slack never sends', 400, 'text/plain', () => 'hello'],
+    [
+      'an interaction whose fields have the wrong types',
+      200,
+      FORM,
+      () => `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: 'x', user: 5 }))}`,
+    ],
+    // Last: the receiver answers before reading all of it.
+    ['a body over 4 MB', 413, FORM, () => `payload=${'x'.repeat(5 * 1024 * 1024)}`],
+  ])('signed but %s: %i, nothing run, nothing written', async (_name, status, type, body) => {
+    const before = { calls: t.fake.calls.length, rows: await counts() };
+    const res = await t.slack.send(body(), type);
+    expect(res.status).toBe(status);
+    await res.text();
+    expect(t.fake.calls.slice(before.calls)).toEqual([]);
+    expect(await counts()).toEqual(before.rows);
+  });
+
   it('refuses an unsigned url_verification challenge too (nothing is answered before the signature)', async () => {
     const body = JSON.stringify({ token: 'x', challenge: 'abc123', type: 'url_verification' });
     const res = await t.slack.send(body, 'application/json', { omit: ['x-slack-signature'] });
