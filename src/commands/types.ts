@@ -2,9 +2,9 @@
  * The contract of a /finops subcommand handler. One file per subcommand,
  * `src/commands/<name>.ts`, exporting `handle: CommandHandler<'<name>'>`, listed once in
  * src/commands/index.ts. The dispatcher has already acked, parsed and matched the product; the
- * handler calls a service, renders, and returns the answer. It throws InputError (or
- * AccessDeniedError) for a refusal the user should read; anything else becomes a generic
- * "something went wrong" with a reference that is logged.
+ * handler calls a service, renders, and returns the answer (who may run it was decided before any
+ * listener ran: src/slack/policy.ts). It throws InputError for bad input the user should read;
+ * anything else becomes a generic "something went wrong" with a reference that is logged.
  */
 import type { RenderedMessage } from '../blocks/kit.ts';
 import type { SlackDeps } from '../slack/register.ts';

@@ -8,7 +8,6 @@
  * Lookups that fail deny (fail closed) and are logged.
  */
 import type { Config } from '../config/schema.ts';
-import { FinopsError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Messenger } from '../services/deps.ts';
 import {
@@ -37,14 +36,6 @@ export interface Access {
   canChangeActionItem(userId: string, item: ActionItemParties): Promise<boolean>;
   /** Every finance viewer as a user id (groups expanded), for ephemeral follow-ups. */
   financeViewerIds(): Promise<string[]>;
-}
-
-/** Refusal shown to the user ephemerally; kind `input` so the CLI would exit 2 too. */
-export class AccessDeniedError extends FinopsError {
-  constructor(message: string) {
-    super('access_denied', message, 'input');
-    this.name = 'AccessDeniedError';
-  }
 }
 
 const isGroup = (id: string): boolean => id.startsWith('S');
