@@ -3,17 +3,15 @@
  * the Slack settings, and the bot itself — started, answering a signed /finops help, stopped by
  * SIGTERM with exit 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
-import { runFinops, waitForOutput } from '../support/cli.ts';
+import { runFinops } from '../support/cli.ts';
+import { spawnFinops } from '../support/finops-process.ts';
 import { slackSender, TEST_CONFIG, TEST_SIGNING_SECRET } from '../support/slack.ts';
-
-const BIN = path.resolve('bin/finops.mjs');
 
 describe('finops start', () => {
   let fake: FakeSlack;
@@ -58,36 +56,17 @@ describe('finops start', () => {
   it('with Slack settings serves signed requests and stops cleanly on SIGTERM', {
     timeout: 120_000,
   }, async () => {
-    const out = { text: '' };
-    const child = spawn(process.execPath, [BIN, 'start'], {
-      env: {
-        PATH: process.env['PATH'],
-        HOME: process.env['HOME'],
-        LOG_LEVEL: 'warn',
-        FINOPS_CONFIG: path.join(dir, 'finops.yml'),
-        FINOPS_DATA_DIR: path.join(dir, 'bot-data'),
-        SLACK_BOT_TOKEN: fake.token,
-        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_API_URL: fake.apiUrl,
-        PORT: '0',
-      } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const bot = spawnFinops(['start'], {
+      FINOPS_CONFIG: path.join(dir, 'finops.yml'),
+      FINOPS_DATA_DIR: path.join(dir, 'bot-data'),
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: '0',
     });
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out.text += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const [, port] = await waitForOutput(
-        child,
-        out,
-        /listening for Slack on http:\/\/0\.0\.0\.0:(\d+)\/slack\/events/,
-      );
-      await waitForOutput(child, out, /running; press Ctrl-C to stop/);
+      const [, port] = await bot.waitFor(/listening for Slack on http:\/\/0\.0\.0\.0:(\d+)\/slack\/events/);
+      await bot.waitFor(/running; press Ctrl-C to stop/);
       const slack = slackSender({ url: `http://127.0.0.1:${port}/slack/events`, fake });
       const { res, responseUrl } = await slack.slashCommand({ text: 'help' });
       expect(res.status).toBe(200);
@@ -99,12 +78,12 @@ describe('finops start', () => {
       const unsigned = await slack.slashCommand({ text: 'help' }, { omit: ['x-slack-signature'] });
       expect(unsigned.res.status).toBe(401);
     } finally {
-      child.kill('SIGTERM');
+      bot.proc.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(out.text).toContain('finops-review: SIGTERM received, shutting down');
-    expect(out.text).toMatch(/finops-review: stopped\n$/);
-    expect(stderr).not.toContain(fake.token);
-    expect(stderr).not.toContain(TEST_SIGNING_SECRET);
+    expect((await bot.exit).code).toBe(0);
+    expect(bot.stdout).toContain('finops-review: SIGTERM received, shutting down');
+    expect(bot.stdout).toMatch(/finops-review: stopped\n$/);
+    expect(bot.stderr).not.toContain(fake.token);
+    expect(bot.stderr).not.toContain(TEST_SIGNING_SECRET);
   });
 });

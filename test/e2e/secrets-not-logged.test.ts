@@ -7,7 +7,6 @@
  * the GitHub token (under a variable name of the config's choosing, which no name-based rule would
  * guess), the PagerDuty token, the AI admin keys and, on Postgres, the database password.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,11 +17,11 @@ import { type FakeGithub, startFakeGithub } from '../fakes/fake-github.ts';
 import { type FakePagerDuty, pagerDutyTestAccount, startFakePagerDuty } from '../fakes/fake-pagerduty.ts';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
 import { generateRepo } from '../fakes/github-data.ts';
-import { runFinops, waitForOutput } from '../support/cli.ts';
+import { runFinops } from '../support/cli.ts';
+import { spawnFinops } from '../support/finops-process.ts';
 import { backends, createTestDb, type TestDb } from '../support/db.ts';
 import { slackSender, TEST_CONFIG } from '../support/slack.ts';
 
-const BIN = path.resolve('bin/finops.mjs');
 const NOW = '2026-11-20T12:00:00Z';
 
 const SECRETS = {
@@ -127,26 +126,10 @@ describe.each(backends())('secrets in a full run on %s', (backend) => {
   it('the bot: a command, a button, an admin sync of every source, the Home tab, SIGTERM', {
     timeout: 180_000,
   }, async () => {
-    const out = { text: '' };
-    let stderr = '';
-    const child = spawn(process.execPath, [BIN, 'start'], {
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => {
-      out.text += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const bot = spawnFinops(['start'], env);
     try {
-      const [, port] = await waitForOutput(
-        child,
-        out,
-        /listening for Slack on http:\/\/0\.0\.0\.0:(\d+)\/slack\/events/,
-      );
-      await waitForOutput(child, out, /running; press Ctrl-C to stop/);
+      const [, port] = await bot.waitFor(/listening for Slack on http:\/\/0\.0\.0\.0:(\d+)\/slack\/events/);
+      await bot.waitFor(/running; press Ctrl-C to stop/);
       const sender = slackSender({
         url: `http://127.0.0.1:${port}/slack/events`,
         fake: slack,
@@ -174,12 +157,12 @@ describe.each(backends())('secrets in a full run on %s', (backend) => {
       await sender.appHomeOpened('U0ADA00001');
       await slack.waitFor('views.publish', (c) => c.params['user_id'] === 'U0ADA00001');
     } finally {
-      child.kill('SIGTERM');
+      bot.proc.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    output.push(out.text, stderr);
+    expect((await bot.exit).code).toBe(0);
+    output.push(bot.stdout, bot.stderr);
     // Debug logging was on and wrote something, so the scan looked at real log lines.
-    expect(stderr).toMatch(/ DEBUG /);
+    expect(bot.stderr).toMatch(/ DEBUG /);
   });
 
   it('no secret value appears in anything any process wrote', () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 export interface CliResult {
@@ -36,28 +36,5 @@ export function runFinops(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
-  });
-}
-
-/** Resolves when `re` matches what a running `finops` process printed on stdout so far (`out.text`). */
-export function waitForOutput(
-  child: ChildProcess,
-  out: { text: string },
-  re: RegExp,
-): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = out.text.match(re);
-      if (m) {
-        child.stdout?.off('data', check);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`finops exited (${code}) before printing ${re}:\n${out.text}`));
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-    check();
   });
 }
