@@ -25,7 +25,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export interface IncomingRequest {
   userId: string | undefined;
   surface: SurfaceKey | undefined;
-  /** How the request names itself, for the log when it has no row. */
+  /** How the request names itself, for the log when it has no row (ids quoted: they are outside text). */
   label: string;
   /** Requests the app does not gate (events it does not listen to, url checks). */
   ungated?: true;
@@ -40,7 +40,8 @@ export function describeRequest(
   const userId = str(user['id']) ?? str(body['user_id']);
   if (typeof body['command'] === 'string') {
     const command = body['command'];
-    if (command !== SLASH_COMMAND) return { userId, surface: undefined, label: `command ${command}` };
+    if (command !== SLASH_COMMAND)
+      return { userId, surface: undefined, label: `command ${JSON.stringify(command)}` };
     const parsed = parseFinopsCommand(str(body['text']) ?? '', { products });
     // Text that does not parse gets the usage, as help does.
     const name = parsed.ok ? parsed.command.name : 'help';
@@ -50,17 +51,17 @@ export function describeRequest(
     case 'block_actions': {
       const actions = Array.isArray(body['actions']) ? body['actions'] : [];
       const id = str(obj(actions[0])['action_id']) ?? '';
-      return { userId, surface: surfaceKeyOf('action', id), label: `action ${id}` };
+      return { userId, surface: surfaceKeyOf('action', id), label: `action ${JSON.stringify(id)}` };
     }
     case 'view_submission':
     case 'view_closed': {
       const id = str(obj(body['view'])['callback_id']) ?? '';
-      return { userId, surface: surfaceKeyOf('view', id), label: `view ${id}` };
+      return { userId, surface: surfaceKeyOf('view', id), label: `view ${JSON.stringify(id)}` };
     }
     case 'message_action':
     case 'shortcut': {
       const id = str(body['callback_id']) ?? '';
-      return { userId, surface: surfaceKeyOf('shortcut', id), label: `shortcut ${id}` };
+      return { userId, surface: surfaceKeyOf('shortcut', id), label: `shortcut ${JSON.stringify(id)}` };
     }
     case 'event_callback': {
       const event = obj(body['event']);
@@ -69,12 +70,12 @@ export function describeRequest(
       return {
         userId: undefined,
         surface: undefined,
-        label: `event ${String(event['type'])}`,
+        label: `event ${JSON.stringify(event['type'])}`,
         ungated: true,
       };
     }
     default:
-      return { userId, surface: undefined, label: `request ${String(body['type'])}` };
+      return { userId, surface: undefined, label: `request ${JSON.stringify(body['type'])}` };
   }
 }
 

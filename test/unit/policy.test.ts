@@ -3,6 +3,7 @@
  * × the resource gives one decision with the reason a refused person reads.
  */
 import { describe, expect, it } from 'vitest';
+import { describeRequest } from '../../src/slack/authorize.ts';
 import {
   type Actor,
   decide,
@@ -91,5 +92,46 @@ describe('the authorization policy', () => {
     expect(surfaceKeyOf('shortcut', 'log_as_finops_action')).toBe('shortcut:log_as_finops_action');
     expect(surfaceKeyOf('action', 'toString')).toBeUndefined();
     for (const op of Object.values(SURFACES)) expect(OPERATIONS).toContain(op);
+  });
+});
+
+describe('naming an incoming request as a surface', () => {
+  const products = [{ id: 'checkout', name: 'Checkout' }];
+  it.each([
+    [{ command: '/finops', text: 'sync github', user_id: 'U1' }, 'command:sync', 'U1'],
+    [{ command: '/finops', text: 'synk', user_id: 'U1' }, 'command:help', 'U1'],
+    [{ command: '/finops', text: 'action add', user_id: 'U1' }, 'command:action-add', 'U1'],
+    [
+      { type: 'block_actions', user: { id: 'U2' }, actions: [{ action_id: 'action_item_done' }] },
+      'action:action_item_done',
+      'U2',
+    ],
+    [
+      { type: 'view_submission', user: { id: 'U3' }, view: { callback_id: 'anomaly_resolve_cause' } },
+      'view:anomaly_resolve_cause',
+      'U3',
+    ],
+    [
+      { type: 'message_action', user: { id: 'U4' }, callback_id: 'log_as_finops_action' },
+      'shortcut:log_as_finops_action',
+      'U4',
+    ],
+    [{ type: 'event_callback', event: { type: 'app_home_opened', user: 'U5' } }, 'home', 'U5'],
+  ])('%j → %s', (body, surface, userId) => {
+    expect(describeRequest(body, products)).toMatchObject({ surface, userId });
+  });
+
+  it('has no surface for ids it does not know, and quotes them for the log', () => {
+    const r = describeRequest(
+      { type: 'block_actions', user: { id: 'U2' }, actions: [{ action_id: 'x\nERROR forged line' }] },
+      products,
+    );
+    expect(r.surface).toBeUndefined();
+    expect(r.label).toBe('action "x\\nERROR forged line"');
+    expect(describeRequest({ command: '/other', user_id: 'U1' }, products).surface).toBeUndefined();
+    expect(describeRequest({ type: 'block_actions', actions: 'x', user: 5 }, products)).toMatchObject({
+      surface: undefined,
+      userId: undefined,
+    });
   });
 });
