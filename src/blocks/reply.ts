@@ -20,6 +20,12 @@ export function renderNotAvailable(what: string): RenderedMessage {
   return { text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`)] };
 }
 
+/** The ack's own answer when the bot has too many commands in hand to take another one now. */
+export function renderBusy(): RenderedMessage {
+  const text = 'finops-review is answering many requests right now: please try again in a minute.';
+  return { text, blocks: [section(`:hourglass_flowing_sand: ${escapeMrkdwn(text)}`)] };
+}
+
 /** The answer plus a "Share in channel" button, kept within the 50-block message limit. */
 export function withShareButton(msg: RenderedMessage, actionId: string, value: string): RenderedMessage {
   const body = capBlocks(msg.blocks, LIMITS.messageBlocks - 1, (hidden) => context([moreText(hidden)]));

@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type { App, RespondFn } from '@slack/bolt';
 import type { RenderedMessage } from '../blocks/kit.ts';
 import { validateMessage } from '../blocks/limits.ts';
-import { renderError, renderNotAvailable, renderUnexpectedError, withShareButton } from '../blocks/reply.ts';
+import {
+  renderBusy,
+  renderError,
+  renderNotAvailable,
+  renderUnexpectedError,
+  withShareButton,
+} from '../blocks/reply.ts';
 import { insertSharedAnswer } from '../db/repos/shared-answers.ts';
 import { isInputError } from '../lib/errors.ts';
 import { ACTION_IDS, SLASH_COMMAND } from '../slack/ids.ts';
@@ -50,20 +56,47 @@ export interface SlashCommandInput {
   triggerId: string;
 }
 
+/**
+ * How many answers one process works on at once. Each holds a database connection for its reads
+ * (the pool has 10) and its answer in memory until response_url takes it; past this, a burst would
+ * only queue in memory (without bound: 30,000 commands in 30 s grew the process to 2.5 GB in the
+ * load benchmark) and every answer would come late. A command past it is told at once, in the
+ * ack itself, to try again in a minute.
+ */
+export const MAX_COMMANDS_IN_FLIGHT = 32;
+
 export function register(app: App, slack: SlackDeps): void {
+  let inFlight = 0;
+  let turnedAway = 0;
   app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
-    await ack();
-    await runSlashCommand(
-      slack,
-      {
-        text: command.text ?? '',
-        userId: command.user_id,
-        channelId: command.channel_id,
-        teamId: command.team_id,
-        triggerId: command.trigger_id,
-      },
-      respond,
-    );
+    if (inFlight >= MAX_COMMANDS_IN_FLIGHT) {
+      // One line per burst, not one per request: a burst is when logs matter least.
+      if (turnedAway++ === 0)
+        slack.deps.logger.warn(`/finops: ${inFlight} commands in hand; asking the next ones to retry`);
+      await ack({ response_type: 'ephemeral', ...renderBusy() });
+      return;
+    }
+    inFlight++;
+    try {
+      await ack();
+      await runSlashCommand(
+        slack,
+        {
+          text: command.text ?? '',
+          userId: command.user_id,
+          channelId: command.channel_id,
+          teamId: command.team_id,
+          triggerId: command.trigger_id,
+        },
+        respond,
+      );
+    } finally {
+      inFlight--;
+      if (inFlight === 0 && turnedAway > 0) {
+        slack.deps.logger.warn(`/finops: the burst is over; ${turnedAway} command(s) were asked to retry`);
+        turnedAway = 0;
+      }
+    }
   });
 }
 

@@ -130,8 +130,8 @@ export interface FakeSlack {
   addUser(u: FakeUser): void;
   addUsergroup(g: FakeUsergroup): void;
   /**
-   * The next call of `method` that matches is carried out and recorded as usual, but its answer is
-   * held back until `release()`: the test acts while the bot waits for Slack's answer (SIGKILL,
+   * The next call of `method` (a Web API method or `response_url`) that matches is carried out and
+   * recorded as usual, but its answer is held back until `release()`: the test acts while the bot waits for Slack's answer (SIGKILL,
    * SIGTERM, dropping its database connections). `arrived` resolves with the call once it is in.
    */
   holdNext(method: string, predicate?: (call: RecordedCall) => boolean): HeldCall;
@@ -250,6 +250,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     arrived: (call: RecordedCall) => void;
     released: Promise<void>;
   }> = [];
+  /** Answers a recorded call now, or when the test releases it if a hold matches it. */
+  const sendOrHold = (call: RecordedCall, res: ServerResponse, answer: () => void) => {
+    const i = holds.findIndex((h) => h.method === call.method && (h.predicate?.(call) ?? true));
+    const hold = i >= 0 ? holds.splice(i, 1)[0] : undefined;
+    if (!hold) return answer();
+    hold.arrived(call);
+    void hold.released.then(() => {
+      if (!res.destroyed) answer();
+    });
+  };
 
   // ── helpers shared by methods ──
   const str = (p: Params, key: string): string | undefined =>
@@ -592,13 +602,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         : undefined;
     const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const call = record({ method, params, token: callToken, contentType, status, response: body });
-      const i = holds.findIndex((h) => h.method === method && (h.predicate?.(call) ?? true));
-      const hold = i >= 0 ? holds.splice(i, 1)[0] : undefined;
-      if (!hold) return send(res, status, body, headers);
-      hold.arrived(call);
-      void hold.released.then(() => {
-        if (!res.destroyed) send(res, status, body, headers);
-      });
+      sendOrHold(call, res, () => send(res, status, body, headers));
     };
     const q = queued.get(method)?.shift();
     if (q?.kind === 'ratelimit')
@@ -678,7 +682,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         via: 'response_url',
       });
     }
-    record({
+    const call = record({
       method: 'response_url',
       params: full,
       token: undefined,
@@ -686,7 +690,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       status: 200,
       response: { ok: true },
     });
-    return send(res, 200, { ok: true });
+    sendOrHold(call, res, () => send(res, 200, { ok: true }));
   };
 
   const server = createServer((req, res) => {
