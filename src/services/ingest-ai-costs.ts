@@ -45,7 +45,7 @@ import {
   money,
   plural,
   summarizeAllocation,
-} from './ingest-focus.ts';
+} from './cost-daily-rows.ts';
 
 /**
  * `finops ingest openai|anthropic` and the daily `ingest-ai-costs` job: the AI vendors' own cost
