@@ -2,16 +2,18 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
 import {
-  bucketLimit,
   currencyAt,
-  parsePayload,
+  cursorPageSchema,
+  type DailyQueryShape,
+  dailyBucketQuery,
+  mapBucketPage,
   payloadError,
   type QueryParams,
   readCursorPages,
   type VendorCostRead,
   type VendorHttpClient,
 } from './http.ts';
-import { type AiCostLine, type DayWindow, dayStart, utcDay } from './lines.ts';
+import { type DayWindow, utcDay } from './lines.ts';
 
 /**
  * Anthropic's organisation cost report: `GET /v1/organizations/cost_report` with an admin key
@@ -41,24 +43,19 @@ const result = z.object({
   description: z.string().nullish(),
 });
 const bucket = z.object({ starting_at: z.string(), ending_at: z.string(), results: z.array(result) });
-export const anthropicCostPage = z.object({
-  data: z.array(bucket),
-  has_more: z.boolean(),
-  next_page: z.string().nullish(),
-});
+export const anthropicCostPage = cursorPageSchema(bucket);
 export type AnthropicCostPage = z.infer<typeof anthropicCostPage>;
 
+const QUERY: DailyQueryShape = {
+  bounds: ['starting_at', 'ending_at'],
+  time: (d) => d.toISO({ suppressMilliseconds: true }) as string,
+  groupKey: 'group_by[]',
+  groups: ['workspace_id', 'description'],
+  maxBuckets: ANTHROPIC_MAX_BUCKETS,
+};
+
 export function anthropicCostQuery(w: DayWindow, page: string | null): QueryParams {
-  const params: Array<[string, string]> = [
-    ['starting_at', dayStart(w.start).toISO({ suppressMilliseconds: true }) as string],
-    ['ending_at', dayStart(w.end).toISO({ suppressMilliseconds: true }) as string],
-    ['bucket_width', '1d'],
-    ['group_by[]', 'workspace_id'],
-    ['group_by[]', 'description'],
-    ['limit', bucketLimit(w, ANTHROPIC_MAX_BUCKETS)],
-  ];
-  if (page !== null) params.push(['page', page]);
-  return params;
+  return dailyBucketQuery(QUERY, w, page);
 }
 
 /** A plain decimal: what `amount` must be (no exponent, no spaces, no thousands separators). */
@@ -71,23 +68,24 @@ export function centsToAmount(cents: string) {
 
 /** One page → cost lines. Pure. */
 export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: AnthropicCostPage } {
-  const page = parsePayload('anthropic', ANTHROPIC_COST_PATH, anthropicCostPage, body);
-  const lines: AiCostLine[] = [];
-  const days: string[] = [];
-  page.data.forEach((b, i) => {
-    const start = DateTime.fromISO(b.starting_at, { zone: 'utc' });
-    if (!start.isValid) {
-      throw payloadError(
-        'anthropic',
-        ANTHROPIC_COST_PATH,
-        ['data', i, 'starting_at'],
-        `${JSON.stringify(b.starting_at)} is not an RFC 3339 time`,
-      );
-    }
-    const day = utcDay(start);
-    days.push(day);
-    b.results.forEach((r, j) => {
-      const where = ['data', i, 'results', j];
+  return mapBucketPage(
+    'anthropic',
+    ANTHROPIC_COST_PATH,
+    anthropicCostPage,
+    body,
+    (b, i) => {
+      const start = DateTime.fromISO(b.starting_at, { zone: 'utc' });
+      if (!start.isValid) {
+        throw payloadError(
+          'anthropic',
+          ANTHROPIC_COST_PATH,
+          ['data', i, 'starting_at'],
+          `${JSON.stringify(b.starting_at)} is not an RFC 3339 time`,
+        );
+      }
+      return utcDay(start);
+    },
+    (r, day, where) => {
       if (!DECIMAL_RE.test(r.amount)) {
         throw payloadError(
           'anthropic',
@@ -98,17 +96,16 @@ export function mapAnthropicCostPage(body: unknown): VendorCostRead & { page: An
       }
       const currency = currencyAt('anthropic', ANTHROPIC_COST_PATH, [...where, 'currency'], r.currency);
       const amount = centsToAmount(r.amount);
-      if (amount === 0n) return;
-      lines.push({
+      if (amount === 0n) return null;
+      return {
         day,
         subAccountId: r.workspace_id ?? null,
         serviceName: `Anthropic ${r.description ?? '(no description)'}`,
         currency,
         amount,
-      });
-    });
-  });
-  return { lines, days, page };
+      };
+    },
+  );
 }
 
 /** Every page of the window, as cost lines. */

@@ -1,8 +1,9 @@
-import type { z } from 'zod';
+import type { DateTime } from 'luxon';
+import { z } from 'zod';
 import { formatPath } from '../../config/schema.ts';
 import { FinopsError, InputError } from '../../lib/errors.ts';
 import { type Clock, systemClock } from '../github/client.ts';
-import { type AiCostLine, type DayWindow, normaliseCurrency, windowDays } from './lines.ts';
+import { type AiCostLine, type DayWindow, dayStart, normaliseCurrency, windowDays } from './lines.ts';
 
 /**
  * The HTTP client both AI-vendor cost readers share: JSON GETs with the vendor's auth headers,
@@ -227,6 +228,69 @@ export function currencyAt(
 /** `limit` of a page: the window's days, within the 1…`max` buckets the vendor takes. */
 export function bucketLimit(w: DayWindow, max: number): string {
   return String(Math.min(Math.max(windowDays(w).length, 1), max));
+}
+
+/** How a vendor names the bounds and groups of a daily-bucket cost query. */
+export interface DailyQueryShape {
+  /** The parameters of the inclusive start and exclusive end, e.g. `starting_at`/`ending_at`. */
+  bounds: readonly [string, string];
+  /** A bound's value from the start of its UTC day (RFC 3339, Unix seconds, …). */
+  time: (dayStart: DateTime) => string;
+  /** The repeated key of the grouping (`group_by[]`, `group_by`) and the fields grouped by. */
+  groupKey: string;
+  groups: readonly string[];
+  /** Buckets per page the vendor takes at most. */
+  maxBuckets: number;
+}
+
+/** The query of one page of daily buckets over `w`, with the cursor `page` once there is one. */
+export function dailyBucketQuery(shape: DailyQueryShape, w: DayWindow, page: string | null): QueryParams {
+  const params: Array<[string, string]> = [
+    [shape.bounds[0], shape.time(dayStart(w.start))],
+    [shape.bounds[1], shape.time(dayStart(w.end))],
+    ['bucket_width', '1d'],
+    ...shape.groups.map((g): [string, string] => [shape.groupKey, g]),
+    ['limit', bucketLimit(w, shape.maxBuckets)],
+  ];
+  if (page !== null) params.push(['page', page]);
+  return params;
+}
+
+/** A page of buckets, paged with `page` ← `next_page` while `has_more` (both vendors answer so). */
+export function cursorPageSchema<B extends z.ZodTypeAny>(bucket: B) {
+  return z.object({ data: z.array(bucket), has_more: z.boolean(), next_page: z.string().nullish() });
+}
+
+/**
+ * One page → cost lines. Pure. `dayOf` gives a bucket's UTC day; `lineOf` a result's cost line,
+ * or null for one that adds nothing (`where` is the result's place in the payload, for errors).
+ */
+type Bucket<P extends { data: Array<{ results: unknown[] }> }> = P['data'][number];
+
+export function mapBucketPage<P extends { data: Array<{ results: unknown[] }> }>(
+  vendor: AiVendor,
+  path: string,
+  schema: z.ZodType<P>,
+  body: unknown,
+  dayOf: (bucket: Bucket<P>, i: number) => string,
+  lineOf: (
+    result: Bucket<P>['results'][number],
+    day: string,
+    where: ReadonlyArray<PropertyKey>,
+  ) => AiCostLine | null,
+): VendorCostRead & { page: P } {
+  const page = parsePayload(vendor, path, schema, body);
+  const lines: AiCostLine[] = [];
+  const days: string[] = [];
+  page.data.forEach((b, i) => {
+    const day = dayOf(b, i);
+    days.push(day);
+    b.results.forEach((r, j) => {
+      const line = lineOf(r, day, ['data', i, 'results', j]);
+      if (line !== null) lines.push(line);
+    });
+  });
+  return { lines, days, page };
 }
 
 /** What a vendor reported for a window: its cost lines, and the days it gave a bucket for. */

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { parseAmount } from '../../model/allocation.ts';
 import {
-  bucketLimit,
   currencyAt,
-  parsePayload,
+  cursorPageSchema,
+  type DailyQueryShape,
+  dailyBucketQuery,
+  mapBucketPage,
   payloadError,
   type QueryParams,
   readCursorPages,
   type VendorCostRead,
   type VendorHttpClient,
 } from './http.ts';
-import { type AiCostLine, type DayWindow, dayStart, utcDay } from './lines.ts';
+import { type DayWindow, utcDay } from './lines.ts';
 
 /**
  * OpenAI's organisation costs: `GET /v1/organization/costs` with an admin key (Bearer).
@@ -35,28 +37,23 @@ const bucket = z.object({
   end_time: z.number().int(),
   results: z.array(result),
 });
-export const openAiCostsPage = z.object({
-  data: z.array(bucket),
-  has_more: z.boolean(),
-  next_page: z.string().nullish(),
-});
+export const openAiCostsPage = cursorPageSchema(bucket);
 export type OpenAiCostsPage = z.infer<typeof openAiCostsPage>;
+
+const QUERY: DailyQueryShape = {
+  bounds: ['start_time', 'end_time'],
+  time: (d) => String(d.toSeconds()),
+  groupKey: 'group_by',
+  groups: ['project_id', 'line_item'],
+  maxBuckets: OPENAI_MAX_BUCKETS,
+};
 
 /**
  * The query of one page. `group_by` is an array parameter in OpenAI's API reference (OpenAPI
  * `form` style, exploded), so both fields go as repeated `group_by` keys.
  */
 export function openAiCostsQuery(w: DayWindow, page: string | null): QueryParams {
-  const params: Array<[string, string]> = [
-    ['start_time', String(dayStart(w.start).toSeconds())],
-    ['end_time', String(dayStart(w.end).toSeconds())],
-    ['bucket_width', '1d'],
-    ['group_by', 'project_id'],
-    ['group_by', 'line_item'],
-    ['limit', bucketLimit(w, OPENAI_MAX_BUCKETS)],
-  ];
-  if (page !== null) params.push(['page', page]);
-  return params;
+  return dailyBucketQuery(QUERY, w, page);
 }
 
 /**
@@ -66,29 +63,28 @@ export function openAiCostsQuery(w: DayWindow, page: string | null): QueryParams
  * are exact (bigint). A result without an amount (or of 0) adds nothing and is left out.
  */
 export function mapOpenAiCostsPage(body: unknown): VendorCostRead & { page: OpenAiCostsPage } {
-  const page = parsePayload('openai', OPENAI_COSTS_PATH, openAiCostsPage, body);
-  const lines: AiCostLine[] = [];
-  const days: string[] = [];
-  page.data.forEach((b, i) => {
-    const day = utcDay(new Date(b.start_time * 1000));
-    days.push(day);
-    b.results.forEach((r, j) => {
-      if (!r.amount || r.amount.value === 0) return;
-      const where = ['data', i, 'results', j, 'amount'];
+  return mapBucketPage(
+    'openai',
+    OPENAI_COSTS_PATH,
+    openAiCostsPage,
+    body,
+    (b) => utcDay(new Date(b.start_time * 1000)),
+    (r, day, at) => {
+      if (!r.amount || r.amount.value === 0) return null;
+      const where = [...at, 'amount'];
       if (!Number.isFinite(r.amount.value)) {
         throw payloadError('openai', OPENAI_COSTS_PATH, [...where, 'value'], 'not a finite number');
       }
       const currency = currencyAt('openai', OPENAI_COSTS_PATH, [...where, 'currency'], r.amount.currency);
-      lines.push({
+      return {
         day,
         subAccountId: r.project_id ?? null,
         serviceName: `OpenAI ${r.line_item ?? '(no line item)'}`,
         currency,
         amount: parseAmount(String(r.amount.value)),
-      });
-    });
-  });
-  return { lines, days, page };
+      };
+    },
+  );
 }
 
 /** Every page of the window, as cost lines. */
