@@ -81,11 +81,7 @@ export async function detectStoredLaborSpikes(
   const detected = detectLaborSpikes(feed.days, laborSpikeOptions(config)).map((s) => {
     const week = feed.weeks.get(incidentWeekKey(s.productLine, s.week));
     return {
-      productLine: s.productLine,
-      week: s.week,
-      hours: s.hours,
-      median: s.median,
-      ratio: s.ratio,
+      ...s,
       people: week?.people ?? 0,
       incidents: (week?.incidents ?? []).slice(0, LABOR_SPIKE_TOP_INCIDENTS),
     };

@@ -58,6 +58,16 @@ function anomalyFigures(f: LaborSpikeFigures) {
   };
 }
 
+/** The figures alone, of anything that has them. */
+function figuresOf(f: LaborSpikeFigures): LaborSpikeFigures {
+  return { hours: f.hours, median: f.median, ratio: f.ratio, people: f.people, incidents: f.incidents };
+}
+
+/** The figure columns of a `labor_spike` row, as written at `at`. */
+function spikeRowFigures(f: LaborSpikeFigures, at: Date) {
+  return { ...figuresOf(f), incidents: JSON.stringify(f.incidents), updatedAt: at };
+}
+
 /** Inserts the anomaly row and the spike row; run it in the caller's transaction. */
 export async function insertLaborSpike(db: Db, s: NewLaborSpike): Promise<LaborSpike> {
   const row = await db
@@ -82,22 +92,13 @@ export async function insertLaborSpike(db: Db, s: NewLaborSpike): Promise<LaborS
       anomalyId: row.id,
       productLine: s.productLine,
       week: s.week,
-      hours: s.hours,
-      median: s.median,
-      ratio: s.ratio,
-      people: s.people,
-      incidents: JSON.stringify(s.incidents),
-      updatedAt: s.detectedAt,
+      ...spikeRowFigures(s, s.detectedAt),
     })
     .execute();
   return {
     productLine: s.productLine,
     week: s.week,
-    hours: s.hours,
-    median: s.median,
-    ratio: s.ratio,
-    people: s.people,
-    incidents: s.incidents,
+    ...figuresOf(s),
     updatedAt: s.detectedAt,
     anomaly: anomalyRowToAnomaly(row),
   };
@@ -111,18 +112,7 @@ export async function updateLaborSpikeFigures(
   at: Date,
 ): Promise<void> {
   await db.updateTable('anomaly').set(anomalyFigures(f)).where('id', '=', anomalyId).execute();
-  await db
-    .updateTable('laborSpike')
-    .set({
-      hours: f.hours,
-      median: f.median,
-      ratio: f.ratio,
-      people: f.people,
-      incidents: JSON.stringify(f.incidents),
-      updatedAt: at,
-    })
-    .where('anomalyId', '=', anomalyId)
-    .execute();
+  await db.updateTable('laborSpike').set(spikeRowFigures(f, at)).where('anomalyId', '=', anomalyId).execute();
 }
 
 export interface LaborSpikeFilter {
