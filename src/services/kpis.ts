@@ -118,6 +118,32 @@ function kpi(
   };
 }
 
+/**
+ * A KPI that is one snapshot figure as a share of another (`part` / `whole` × 100): each month's
+ * from its snapshot, the quarter's from the sums over its months with a snapshot.
+ */
+function shareKpi<P extends string, W extends string>(
+  head: Pick<Kpi, 'id' | 'name' | 'unit' | 'definition'>,
+  months: readonly MonthData[],
+  inputsOf: (s: Snapshot | null) => Record<P | W, number> | null,
+  part: P,
+  whole: W,
+): Kpi {
+  const share = (p: number, w: number) => ({ value: pctOf(p, w), inputs: { [part]: p, [whole]: w } });
+  return kpi(
+    head,
+    months,
+    (m) => {
+      const i = inputsOf(m.snapshot);
+      return i ? share(i[part], i[whole]) : null;
+    },
+    (ms) => {
+      const all = ms.map((m) => inputsOf(m.snapshot)).filter((x) => x !== null);
+      return share(sum(all.map((x) => x[part])), sum(all.map((x) => x[whole])));
+    },
+  );
+}
+
 function allocationInputs(s: Snapshot | null): { allocatedCost: number; totalCost: number } | null {
   if (!s?.hasData) return null;
   const allocatedCost = sum(s.productLines.map((p) => p.cloudCost + p.aiCost + p.ciCost));
@@ -216,7 +242,7 @@ export async function quarterKpis(deps: ServiceDeps, quarter: Quarter): Promise<
   const c = deps.config.currency;
   const metric = deps.config.model.cost_metric;
   const kpis: Kpi[] = [
-    kpi(
+    shareKpi(
       {
         id: 'allocation_coverage',
         name: 'Allocation coverage',
@@ -224,16 +250,9 @@ export async function quarterKpis(deps: ServiceDeps, quarter: Quarter): Promise<
         definition: `Cloud + AI + CI cost (${metric}, ${c}) that a product line's cost rule or a shared-cost split claims, as a share of all of it: allocatedCost / totalCost × 100. The same figure as coverage.costAllocatedPct of finops report.`,
       },
       data,
-      (m) => {
-        const i = allocationInputs(m.snapshot);
-        return i ? { value: pctOf(i.allocatedCost, i.totalCost), inputs: i } : null;
-      },
-      (ms) => {
-        const all = ms.map((m) => allocationInputs(m.snapshot)).filter((x) => x !== null);
-        const allocatedCost = sum(all.map((x) => x.allocatedCost));
-        const totalCost = sum(all.map((x) => x.totalCost));
-        return { value: pctOf(allocatedCost, totalCost), inputs: { allocatedCost, totalCost } };
-      },
+      allocationInputs,
+      'allocatedCost',
+      'totalCost',
     ),
     kpi(
       {
@@ -272,7 +291,7 @@ export async function quarterKpis(deps: ServiceDeps, quarter: Quarter): Promise<
         };
       },
     ),
-    kpi(
+    shareKpi(
       {
         id: 'unit_cost_coverage',
         name: 'Unit cost coverage',
@@ -281,21 +300,9 @@ export async function quarterKpis(deps: ServiceDeps, quarter: Quarter): Promise<
           'All-in cost of the product lines that have a unit cost (units reported) as a share of all product lines’ all-in cost: costWithUnits / allInCost × 100.',
       },
       data,
-      (m) => {
-        const i = unitInputs(m.snapshot);
-        return i
-          ? {
-              value: pctOf(i.costWithUnits, i.allInCost),
-              inputs: { costWithUnits: i.costWithUnits, allInCost: i.allInCost },
-            }
-          : null;
-      },
-      (ms) => {
-        const all = ms.map((m) => unitInputs(m.snapshot)).filter((x) => x !== null);
-        const costWithUnits = sum(all.map((x) => x.costWithUnits));
-        const allInCost = sum(all.map((x) => x.allInCost));
-        return { value: pctOf(costWithUnits, allInCost), inputs: { costWithUnits, allInCost } };
-      },
+      unitInputs,
+      'costWithUnits',
+      'allInCost',
     ),
     kpi(
       {
