@@ -1,4 +1,9 @@
-import { type AlertOutcome, alertAnomalies } from '../services/alert-anomalies.ts';
+import {
+  type AlertOutcome,
+  alertAnomalies,
+  failedNote,
+  summarisedCount,
+} from '../services/alert-anomalies.ts';
 import { detectAndAlertLaborSpikes } from '../services/alert-labor-spikes.ts';
 import { planCostAnomalies, recordCostAnomalies } from '../services/detect-anomalies.ts';
 import { ANOMALY_ALERT_ACTIONS } from '../slack/ids.ts';
@@ -93,7 +98,7 @@ function alertStats(a: AlertOutcome): Record<string, number> {
   return {
     alerted: a.alerted.length,
     threadReplies: a.replies.length,
-    summarised: a.summaries.reduce((n, s) => n + s.ids.length, 0),
+    summarised: summarisedCount(a),
     notAlertedStale: a.skipped.stale,
     notAlertedSeriesToday: a.skipped.seriesAlertedToday,
     alertFailures: a.failures.length,
@@ -101,9 +106,9 @@ function alertStats(a: AlertOutcome): Record<string, number> {
 }
 
 function alertSummary(a: AlertOutcome): string {
-  const summarised = a.summaries.reduce((n, s) => n + s.ids.length, 0);
+  const summarised = summarisedCount(a);
   return (
     `${a.alerted.length} alerted, ${a.replies.length} thread replies, ${summarised} summarised over the channel cap` +
-    (a.failures.length > 0 ? `, ${a.failures.length} failed` : '')
+    failedNote(a)
   );
 }

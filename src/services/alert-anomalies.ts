@@ -214,11 +214,21 @@ export async function alertAnomalies(
   logger.info('cost anomaly alerts', {
     alerted: out.alerted.length,
     replies: out.replies.length,
-    summarised: out.summaries.reduce((n, s) => n + s.ids.length, 0),
+    summarised: summarisedCount(out),
     skipped: out.skipped,
     failures: out.failures.length,
   });
   return out;
+}
+
+/** How many alerts the per-channel summaries stood for (held back by the daily cap). */
+export function summarisedCount(out: { summaries: ReadonlyArray<{ ids: readonly number[] }> }): number {
+  return out.summaries.reduce((n, s) => n + s.ids.length, 0);
+}
+
+/** `, N failed` for a run's summary line when some alerts failed, else nothing. */
+export function failedNote(out: { failures: readonly string[] }): string {
+  return out.failures.length > 0 ? `, ${out.failures.length} failed` : '';
 }
 
 /** A routed alert: where it goes, why there, and whether the channel's daily cap holds it back. */

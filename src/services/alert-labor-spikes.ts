@@ -4,7 +4,14 @@ import { renderLaborSpikeAlert, renderLaborSpikeSummary } from '../blocks/labor-
 import { type LaborSpike, listLaborSpikes } from '../db/repos/labor-spikes.ts';
 import { addDays } from '../lib/dates.ts';
 import { errorLine } from '../lib/errors.ts';
-import { alertSlots, localDay, postAlert, postCapSummaries } from './alert-anomalies.ts';
+import {
+  alertSlots,
+  failedNote,
+  localDay,
+  postAlert,
+  postCapSummaries,
+  summarisedCount,
+} from './alert-anomalies.ts';
 import { laborSpikeAlertView, productNameOf } from './anomaly-triage.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 import { planLaborSpikes, recordLaborSpikes } from './labor-spikes.ts';
@@ -128,7 +135,7 @@ export async function alertLaborSpikes(
   logger.info('labour spike alerts', {
     alerted: out.alerted.length,
     updated: out.updated.length,
-    summarised: out.summaries.reduce((n, s) => n + s.ids.length, 0),
+    summarised: summarisedCount(out),
     skipped: out.skipped,
     failures: out.failures.length,
   });
@@ -198,16 +205,16 @@ function laborAlertStats(a: LaborAlertOutcome): Record<string, number> {
   return {
     laborSpikesAlerted: a.alerted.length,
     laborSpikeAlertsUpdated: a.updated.length,
-    laborSpikesSummarised: a.summaries.reduce((n, s) => n + s.ids.length, 0),
+    laborSpikesSummarised: summarisedCount(a),
     laborSpikesNotAlertedStale: a.skipped.stale,
     laborSpikeAlertFailures: a.failures.length,
   };
 }
 
 function laborAlertSummary(a: LaborAlertOutcome): string {
-  const summarised = a.summaries.reduce((n, s) => n + s.ids.length, 0);
+  const summarised = summarisedCount(a);
   return (
     `${a.alerted.length} labour spike alerts, ${a.updated.length} updated, ${summarised} summarised over the channel cap` +
-    (a.failures.length > 0 ? `, ${a.failures.length} failed` : '')
+    failedNote(a)
   );
 }
