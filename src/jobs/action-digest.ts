@@ -1,5 +1,6 @@
 import { postOverdueDigest } from '../services/action-notify.ts';
 import { isoWeekKey } from './period.ts';
+import { sentBefore, wouldPost } from './summary.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
@@ -26,12 +27,12 @@ export const actionDigestJob: JobDefinition = {
       case 'no-slack':
         return {
           stats,
-          summary: `${r.state === 'dry-run' ? 'would post' : 'no Slack connection: would post'} the digest of ${r.overdue} overdue item(s): ${r.message?.text ?? ''}`,
+          summary: `${wouldPost(r.state === 'dry-run')} the digest of ${r.overdue} overdue item(s): ${r.message?.text ?? ''}`,
         };
       default:
         return {
           stats,
-          summary: `the digest of this week was ${r.state === 'already' ? 'already posted' : 'sent before with an unknown outcome (not resent)'}`,
+          summary: `the digest of this week was ${sentBefore(r.state)}`,
         };
     }
   },

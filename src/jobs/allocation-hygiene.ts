@@ -2,6 +2,7 @@ import { blocksToTerminal } from '../blocks/terminal.ts';
 import { postAllocationHygiene } from '../services/allocation-hygiene.ts';
 import { ALLOCATION_HYGIENE_ACTIONS } from '../slack/ids.ts';
 import { isoWeekKey } from './period.ts';
+import { sentBefore, wouldPost } from './summary.ts';
 import type { JobDefinition } from './types.ts';
 
 /**
@@ -45,12 +46,12 @@ export const allocationHygieneJob: JobDefinition = {
       case 'no-slack':
         return {
           stats,
-          summary: `${r.state === 'dry-run' ? 'would post' : 'no Slack connection: would post'} the ${what}:\n${blocksToTerminal(r.message.blocks)}`,
+          summary: `${wouldPost(r.state === 'dry-run')} the ${what}:\n${blocksToTerminal(r.message.blocks)}`,
         };
       default:
         return {
           stats,
-          summary: `the ${what} was ${r.state === 'already' ? 'already posted' : 'sent before with an unknown outcome (not resent)'}`,
+          summary: `the ${what} was ${sentBefore(r.state)}`,
         };
     }
   },

@@ -2,6 +2,7 @@ import { blocksToTerminal } from '../blocks/terminal.ts';
 import { runMidMonthForecast } from '../services/forecast.ts';
 import { monthKey } from './period.ts';
 import type { JobDefinition } from './types.ts';
+import { wouldPost } from './summary.ts';
 
 /**
  * The mid-month forecast (config.forecast.schedule, 09:00 on the 15th by default): stores each
@@ -38,7 +39,7 @@ export const costForecastJob: JobDefinition = {
       return {
         stats,
         summary: [
-          `${ctx.dryRun ? 'would store the ' : 'stored the '}${head}; ${ctx.dryRun ? 'would post' : 'no Slack connection: would post'} ${r.alerts.length} alert(s)`,
+          `${ctx.dryRun ? 'would store the ' : 'stored the '}${head}; ${wouldPost(ctx.dryRun)} ${r.alerts.length} alert(s)`,
           ...previews,
         ].join('\n'),
       };

@@ -2,6 +2,7 @@ import { dayOf, monthOf } from '../lib/dates.ts';
 import { firstWorkingDay, previousQuarter, quarterOfMonth } from '../model/kpi-review.ts';
 import { postKpiReview } from '../services/post-kpi-review.ts';
 import type { JobDefinition } from './types.ts';
+import { wouldPost } from './summary.ts';
 
 /**
  * Every day at 09:00 on the 1st to the 7th of January, April, July and October (config.timezone).
@@ -54,7 +55,7 @@ export const quarterlyKpiReviewJob: JobDefinition = {
       ...(r.dryRun ? { wouldPost: count('would-post') } : {}),
     };
     if (r.dryRun) {
-      const summary = `KPI review of ${r.quarter}: ${ctx.dryRun ? 'would post' : 'no Slack connection: would post'} ${stats.wouldPost} message(s)\n${r.preview}`;
+      const summary = `KPI review of ${r.quarter}: ${wouldPost(ctx.dryRun)} ${stats.wouldPost} message(s)\n${r.preview}`;
       // Without Slack nothing was posted: the run is recorded failed, so a run with Slack posts it.
       return ctx.dryRun
         ? { stats, summary }
