@@ -185,16 +185,16 @@ export async function alertAnomalies(
       continue;
     }
     try {
-      const slot = await takeSlot(a.productLine);
-      if (slot.over) {
-        over.set(slot.channel, [...(over.get(slot.channel) ?? []), a]);
-        continue;
-      }
-      seriesToday.add(seriesKey(a));
-      out.alerted.push({ id: a.id, channel: slot.channel });
-      if (dryRun) continue;
-      const view = { ...(await anomalyAlertView(deps, a)), routingNote: slot.note };
-      await postAlert(deps, messenger, a, slot, renderAnomalyAlert(view, opts.actionIds), out.failures);
+      await alertInTurn(deps, messenger, a, {
+        takeSlot,
+        held: a,
+        over,
+        out,
+        dryRun,
+        onAlerted: () => seriesToday.add(seriesKey(a)),
+        render: async (routingNote) =>
+          renderAnomalyAlert({ ...(await anomalyAlertView(deps, a)), routingNote }, opts.actionIds),
+      });
     } catch (err) {
       out.failures.push(`anomaly ${a.id}: alert failed: ${errorLine(err)}`);
     }
@@ -279,6 +279,36 @@ export async function postAlert(
     notifiedLastDay: a.lastDay,
     routingNote: route.note,
   });
+}
+
+/**
+ * A new alert in its turn: routed and counted against its channel's daily cap. Over the cap it is
+ * held back (`held`, listed in the channel's summary); otherwise it is listed as alerted,
+ * `onAlerted` runs, and unless this is a dry run it is posted, its view carrying the routing note.
+ */
+export async function alertInTurn<T>(
+  deps: AlertDeps,
+  messenger: Messenger,
+  a: Anomaly,
+  opts: {
+    takeSlot: (productLine: string | null) => Promise<AlertSlot>;
+    held: T;
+    over: Map<string, T[]>;
+    out: { alerted: Array<{ id: number; channel: string }>; failures: string[] };
+    dryRun: boolean;
+    onAlerted: () => void;
+    render: (routingNote: string | null) => Promise<{ text: string; blocks: unknown[] }>;
+  },
+): Promise<void> {
+  const slot = await opts.takeSlot(a.productLine);
+  if (slot.over) {
+    opts.over.set(slot.channel, [...(opts.over.get(slot.channel) ?? []), opts.held]);
+    return;
+  }
+  opts.onAlerted();
+  opts.out.alerted.push({ id: a.id, channel: slot.channel });
+  if (opts.dryRun) return;
+  await postAlert(deps, messenger, a, slot, await opts.render(slot.note), opts.out.failures);
 }
 
 /** One summary message per channel for the alerts its daily cap held back (once per `scope`). */

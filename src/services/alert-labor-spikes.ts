@@ -5,10 +5,10 @@ import { type LaborSpike, listLaborSpikes } from '../db/repos/labor-spikes.ts';
 import { addDays } from '../lib/dates.ts';
 import { errorLine } from '../lib/errors.ts';
 import {
+  alertInTurn,
   alertSlots,
   failedNote,
   localDay,
-  postAlert,
   postCapSummaries,
   summarisedCount,
 } from './alert-anomalies.ts';
@@ -106,16 +106,16 @@ export async function alertLaborSpikes(
       continue;
     }
     try {
-      const slot = await takeSlot(s.productLine);
-      if (slot.over) {
-        over.set(slot.channel, [...(over.get(slot.channel) ?? []), { ...s, id: a.id }]);
-        continue;
-      }
-      linesToday.add(lineKey(s));
-      out.alerted.push({ id: a.id, channel: slot.channel });
-      if (dryRun) continue;
-      const view = { ...(await laborSpikeAlertView(deps, a)), routingNote: slot.note };
-      await postAlert(deps, messenger, a, slot, renderLaborSpikeAlert(view, opts.actionIds), out.failures);
+      await alertInTurn(deps, messenger, a, {
+        takeSlot,
+        held: { ...s, id: a.id },
+        over,
+        out,
+        dryRun,
+        onAlerted: () => linesToday.add(lineKey(s)),
+        render: async (routingNote) =>
+          renderLaborSpikeAlert({ ...(await laborSpikeAlertView(deps, a)), routingNote }, opts.actionIds),
+      });
     } catch (err) {
       out.failures.push(`labour spike ${a.id}: alert failed: ${errorLine(err)}`);
     }
