@@ -13,7 +13,8 @@
  * figures are the bot's, not a job's. The driver and the fake Slack share the machine's two cores
  * with the bot, as a load balancer and Slack would not: the figures are a floor, not a ceiling.
  *
- * `npm run bench -- load` (LOAD_SECONDS and LOAD_CONNECTIONS override 30 and 50).
+ * `npm run bench -- load` (LOAD_SECONDS and LOAD_CONNECTIONS override 30 and 50; BOT_NODE_OPTIONS passes
+ * V8 flags to the bot process only).
  */
 import { readFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -55,6 +56,8 @@ async function runOn(backend: 'pglite' | 'postgres'): Promise<void> {
     PORT: '0',
     LOG_LEVEL: 'warn',
     FINOPS_CATCH_UP_HOURS: '0',
+    // BOT_NODE_OPTIONS: V8 flags for the bot only (e.g. --max-semi-space-size=2), to measure memory knobs.
+    ...(process.env['BOT_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BOT_NODE_OPTIONS'] } : {}),
   };
   let dropDb: (() => Promise<void>) | undefined;
   const { month, before } = reviewMonthNow();
