@@ -24,14 +24,6 @@ export class InputError extends FinopsError {
   }
 }
 
-/** A capability whose issue has not landed yet. Exit status 1. */
-export class NotImplementedError extends FinopsError {
-  constructor(what: string) {
-    super('not_implemented', `${what} is not available in this version yet`, 'runtime');
-    this.name = 'NotImplementedError';
-  }
-}
-
 /** The InputError for a file that cannot be opened: not found, or the system's reason (EACCES, EISDIR…). */
 export function unreadableFileError(code: string, file: string, err: unknown): InputError {
   const reason = (err as NodeJS.ErrnoException | undefined)?.code;
