@@ -56,27 +56,34 @@ export function cardOf(deps: Pick<ServiceDeps, 'config'>, item: ActionItem, toda
   return summarize(deps, item, today);
 }
 
-export type Sent = { state: 'sent'; channel: string; ts: string } | { state: 'already' | 'uncertain' };
+export type Sent =
+  | { state: 'sent'; channel: string; ts: string }
+  | { state: 'already'; ts: string }
+  | { state: 'uncertain' };
 
 /**
- * Claims `ref`, sends with `send`, confirms with Slack's ts; a refusal releases the claim (so the
- * next attempt sends it) and is rethrown. Also used by the allocation hygiene and forecast posts.
+ * Claims `ref`, sends with `send`, confirms with Slack's ts: every message the bot posts exactly
+ * once goes through here (action items, reminders, digests, hygiene, forecasts, anomaly alerts,
+ * the KPI review). A failure releases the claim (so the next attempt sends it) and is rethrown,
+ * unless `keepClaimOn` says Slack may have acted on it anyway (a timeout): the claim then stays,
+ * and the message is reported uncertain by later runs, never sent twice.
  */
 export async function sendOnce(
-  deps: NotifyDeps,
+  deps: Pick<ServiceDeps, 'db'>,
   ref: MessageRef,
   at: Date,
   threadTs: string | null,
   send: () => Promise<{ channel: string; ts: string }>,
+  opts: { keepClaimOn?: (err: unknown) => boolean } = {},
 ): Promise<Sent> {
   const claim = await claimPostedMessage(deps.db, ref, at, threadTs);
-  if (claim.state === 'posted') return { state: 'already' };
+  if (claim.state === 'posted') return { state: 'already', ts: claim.message.ts as string };
   if (claim.state === 'uncertain') return { state: 'uncertain' };
   let posted: { channel: string; ts: string };
   try {
     posted = await send();
   } catch (err) {
-    await releasePostedMessage(deps.db, ref);
+    if (!opts.keepClaimOn?.(err)) await releasePostedMessage(deps.db, ref);
     throw err;
   }
   await confirmPostedMessage(deps.db, ref, posted.ts, threadTs, at);

@@ -14,15 +14,11 @@ import {
   markAnomalyAlerted,
   setNotifiedLastDay,
 } from '../db/repos/anomalies.ts';
-import {
-  claimPostedMessage,
-  confirmPostedMessage,
-  type MessageRef,
-  releasePostedMessage,
-} from '../db/repos/posted-messages.ts';
+import type { MessageRef } from '../db/repos/posted-messages.ts';
 import { addDays } from '../lib/dates.ts';
 import { errorLine, InputError } from '../lib/errors.ts';
 import type { CostRange, DetectedAnomaly } from '../model/anomalies.ts';
+import { sendOnce } from './action-notify.ts';
 import { anomalyAlertView, productNameOf } from './anomaly-triage.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 
@@ -129,7 +125,7 @@ export async function alertAnomalies(
   const daysOf = detectionDays(opts.detected ?? []);
 
   const send = (ref: MessageRef, msg: { text: string; blocks: unknown[]; threadTs?: string }) =>
-    sendOnce(db, messenger, now, ref, msg, out.failures);
+    postOnce(db, messenger, now, ref, msg, out.failures);
 
   // 1. Ongoing anomalies: one thread reply with the new day(s), and the alert updated in place.
   for (const a of stored) {
@@ -270,7 +266,7 @@ export async function postAlert(
 ): Promise<void> {
   const now = deps.now();
   const ref = { scope: `anomaly:${a.id}`, key: 'alert', channelId: route.channel };
-  const ts = await sendOnce(deps.db, messenger, now, ref, msg, failures);
+  const ts = await postOnce(deps.db, messenger, now, ref, msg, failures);
   if (ts === null) return;
   await markAnomalyAlerted(deps.db, a.id, {
     channelId: route.channel,
@@ -329,7 +325,7 @@ export async function postCapSummaries<T extends { id: number }>(
     if (opts.dryRun) continue;
     try {
       const ref = { scope: opts.scope, key: 'summary', channelId: channel };
-      await sendOnce(deps.db, messenger, deps.now(), ref, opts.render(items, max), opts.out.failures);
+      await postOnce(deps.db, messenger, deps.now(), ref, opts.render(items, max), opts.out.failures);
     } catch (err) {
       opts.out.failures.push(`summary for ${channel}: ${errorLine(err)}`);
     }
@@ -350,11 +346,11 @@ export function channelResolver(messenger: Messenger): (ref: string) => Promise<
 }
 
 /**
- * Claims, posts, confirms; a refusal releases the claim so a re-run sends it. Returns the message
- * ts (also when an earlier run posted it), or null when an earlier attempt may have posted it
- * (noted in `failures`, never sent twice).
+ * Posts `msg` in `ref`'s channel exactly once (action-notify's sendOnce). Returns the message ts
+ * (also when an earlier run posted it), or null when an earlier attempt may have posted it (noted
+ * in `failures`, never sent twice). A refusal is rethrown and the next run sends it.
  */
-export async function sendOnce(
+export async function postOnce(
   db: AlertDeps['db'],
   messenger: Messenger,
   now: Date,
@@ -362,20 +358,10 @@ export async function sendOnce(
   msg: { text: string; blocks: unknown[]; threadTs?: string },
   failures: string[],
 ): Promise<string | null> {
-  const claim = await claimPostedMessage(db, ref, now, msg.threadTs ?? null);
-  if (claim.state === 'posted') return claim.message.ts;
-  if (claim.state === 'uncertain') {
-    failures.push(`${ref.scope} ${ref.key}: an earlier attempt may have posted it; not sending again`);
-    return null;
-  }
-  try {
-    const posted = await messenger.post(ref.channelId, msg);
-    await confirmPostedMessage(db, ref, posted.ts, msg.threadTs ?? null, now);
-    return posted.ts;
-  } catch (err) {
-    await releasePostedMessage(db, ref);
-    throw err;
-  }
+  const r = await sendOnce({ db }, ref, now, msg.threadTs ?? null, () => messenger.post(ref.channelId, msg));
+  if (r.state !== 'uncertain') return r.ts;
+  failures.push(`${ref.scope} ${ref.key}: an earlier attempt may have posted it; not sending again`);
+  return null;
 }
 
 /** The route with its channel resolved; a configured channel that no longer exists falls back to review. */

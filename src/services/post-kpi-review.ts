@@ -13,14 +13,10 @@ import {
   renderKpiReviewParent,
 } from '../blocks/kpi-review.ts';
 import { blocksToTerminal } from '../blocks/terminal.ts';
-import {
-  claimPostedMessage,
-  confirmPostedMessage,
-  type MessageRef,
-  releasePostedMessage,
-} from '../db/repos/posted-messages.ts';
+import type { MessageRef } from '../db/repos/posted-messages.ts';
 import { errorLine } from '../lib/errors.ts';
 import type { Quarter } from '../model/kpi-review.ts';
+import { sendOnce } from './action-notify.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 import { quarterKpis } from './kpis.ts';
 import { slackFailureOf } from './post-monthly-review.ts';
@@ -77,26 +73,27 @@ export async function postKpiReview(
   const scope = `kpi-review:${opts.quarter}`;
   const items: PostKpiReviewResult['items'] = [];
 
-  /** Claim → send → confirm; the ts of the message (now or from an earlier run), or null. */
+  /** Sent exactly once (action-notify's sendOnce); the ts of the message (now or from an earlier run), or null. */
   const deliver = async (key: string, message: RenderedMessage, threadTs: string | null) => {
     const ref: MessageRef = { scope, key, channelId: channel };
-    const claim = await claimPostedMessage(deps.db, ref, deps.now(), threadTs);
-    if (claim.state === 'posted') {
-      items.push({ key, outcome: 'already' });
-      return claim.message.ts;
-    }
-    if (claim.state === 'uncertain') {
-      items.push({ key, outcome: 'uncertain', error: 'uncertain' });
-      return null;
-    }
     try {
-      const sent = await messenger.post(channel, { ...message, ...(threadTs ? { threadTs } : {}) });
-      await confirmPostedMessage(deps.db, ref, sent.ts, threadTs, deps.now());
-      items.push({ key, outcome: 'posted' });
-      return sent.ts;
+      const r = await sendOnce(
+        deps,
+        ref,
+        deps.now(),
+        threadTs,
+        () => messenger.post(channel, { ...message, ...(threadTs ? { threadTs } : {}) }),
+        // A failure Slack may have acted on keeps the claim: reported uncertain, never resent.
+        { keepClaimOn: (err) => !slackFailureOf(err).definite },
+      );
+      if (r.state === 'uncertain') {
+        items.push({ key, outcome: 'uncertain', error: 'uncertain' });
+        return null;
+      }
+      items.push({ key, outcome: r.state === 'sent' ? 'posted' : 'already' });
+      return r.ts;
     } catch (err) {
       const f = slackFailureOf(err);
-      if (f.definite) await releasePostedMessage(deps.db, ref);
       items.push({ key, outcome: f.definite ? 'failed' : 'uncertain', error: f.code });
       deps.logger.warn(`${scope}: could not send ${key} to ${channel}: ${f.code}`, { error: errorLine(err) });
       return null;
