@@ -8,6 +8,7 @@
  * allocation coverage counts them.
  */
 import { addDays, daysBetween } from '../lib/dates.ts';
+import { weekStartOf } from './labor-spikes.ts';
 
 /** Weeks of the trend, the reported week included. */
 export const HYGIENE_WEEKS = 8;
@@ -70,15 +71,9 @@ export interface HygieneFigures {
   moreLines: number;
 }
 
-/** Monday of the ISO week `day` falls in. */
-export function mondayOf(day: string): string {
-  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
-  return addDays(day, -weekday);
-}
-
 /** The Monday of the week before the one `today` falls in: the week a Monday run reports. */
 export function lastWeekOf(today: string): string {
-  return addDays(mondayOf(today), -7);
+  return addDays(weekStartOf(today), -7);
 }
 
 export function allocationHygiene(input: {
@@ -91,7 +86,7 @@ export function allocationHygiene(input: {
   top?: number;
 }): HygieneFigures {
   const { weekFrom, targetPct } = input;
-  if (mondayOf(weekFrom) !== weekFrom) throw new RangeError(`${weekFrom} is not a Monday`);
+  if (weekStartOf(weekFrom) !== weekFrom) throw new RangeError(`${weekFrom} is not a Monday`);
   const firstFrom = addDays(weekFrom, -7 * (HYGIENE_WEEKS - 1));
   const weekTo = addDays(weekFrom, 6);
 

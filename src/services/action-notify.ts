@@ -35,7 +35,7 @@ import {
 import { dayOf } from '../lib/dates.ts';
 import { errorLine } from '../lib/errors.ts';
 import { isWeekend, type ReminderDue, reminderDueOn } from '../model/action-items.ts';
-import { mondayOf } from '../model/allocation-hygiene.ts';
+import { weekStartOf } from '../model/labor-spikes.ts';
 import { summarize } from './action-items.ts';
 import type { Messenger, ServiceDeps } from './deps.ts';
 
@@ -354,7 +354,7 @@ export async function postOverdueDigest(
   const today = dayOf(at, deps.config.timezone);
   const open = await listOpenActionItems(deps.db);
   const overdue = open.map((i) => cardOf(deps, i, today)).filter((c) => c.state === 'overdue');
-  const message = renderOverdueDigest({ weekOf: mondayOf(today), today, items: overdue });
+  const message = renderOverdueDigest({ weekOf: weekStartOf(today), today, items: overdue });
   if (overdue.length === 0) return { state: 'nothing', overdue: 0 };
   if (opts.dryRun) return { state: 'dry-run', overdue: overdue.length, message };
   if (!messenger) return { state: 'no-slack', overdue: overdue.length, message };

@@ -19,7 +19,6 @@ import {
 import {
   AI_VENDOR_SERVICE_CATEGORY,
   type AiCostLine,
-  addDays,
   type DayWindow,
   dayStart,
   utcDay,
@@ -27,7 +26,7 @@ import {
 } from '../ingest/ai-costs/lines.ts';
 import { DEFAULT_OPENAI_API_URL, readOpenAiCosts } from '../ingest/ai-costs/openai.ts';
 import { errorLine, InputError } from '../lib/errors.ts';
-import { isDay } from '../lib/dates.ts';
+import { addDays, isDay } from '../lib/dates.ts';
 import {
   type AllocationRules,
   allocateCostRows,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { addDays } from '../../lib/dates.ts';
 import type { Amount } from '../../model/allocation.ts';
 
 /**
@@ -35,10 +36,6 @@ export function utcDay(d: DateTime | Date): string {
 
 export function dayStart(day: string): DateTime {
   return DateTime.fromISO(day, { zone: 'utc' }).startOf('day');
-}
-
-export function addDays(day: string, n: number): string {
-  return utcDay(dayStart(day).plus({ days: n }));
 }
 
 /** Every day of the window, in order. */

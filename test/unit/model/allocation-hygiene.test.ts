@@ -1,11 +1,7 @@
 /** The weekly allocation hygiene figures on hand-built cost rows. */
 import { describe, expect, it } from 'vitest';
-import {
-  allocationHygiene,
-  type HygieneDayCost,
-  lastWeekOf,
-  mondayOf,
-} from '../../../src/model/allocation-hygiene.ts';
+import { allocationHygiene, type HygieneDayCost, lastWeekOf } from '../../../src/model/allocation-hygiene.ts';
+import { weekStartOf as mondayOf } from '../../../src/model/labor-spikes.ts';
 
 const day = (d: string, currency: string, unallocated: boolean, cost: number): HygieneDayCost => ({
   day: d,
