@@ -61,7 +61,7 @@ export function createCliContext(env: Env, io: CliIo, now: () => Date = () => ne
           databaseUrl: env['DATABASE_URL'],
           pgliteDir: path.join(dataDir, 'db'),
           onConnectionError: (err) =>
-            logger.warn(`database connection lost while idle (a new one is opened): ${err.message}`),
+            logger.warn(`database connection lost (the next query opens a new one): ${err.message}`),
         });
         try {
           await migrateToLatest(h.db);

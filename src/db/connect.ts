@@ -38,9 +38,10 @@ export interface ConnectOptions {
   schema?: string;
   poolSize?: number;
   /**
-   * A pooled connection that broke while idle (Postgres restarted, a failover, an operator's
-   * pg_terminate_backend). The pool drops it and the next query opens a new one; without a
-   * listener pg's Pool would rethrow it as an unhandled 'error' event and end the process.
+   * A pooled connection that broke (Postgres restarted, a failover, an operator's
+   * pg_terminate_backend), whether it sat idle in the pool or was lent out to a query or a
+   * transaction. Called once per connection. The query it was running fails with the error,
+   * the pool drops the connection and the next query opens a new one.
    */
   onConnectionError?: (err: Error) => void;
 }
@@ -85,7 +86,20 @@ export async function connect(opts: ConnectOptions): Promise<DbHandle> {
       application_name: 'finops-review',
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
-    pool.on('error', (err) => opts.onConnectionError?.(err));
+    // pg emits a broken connection's error as an 'error' event: the pool listens only while the
+    // connection is idle, so one lent out (a query in flight, a transaction between statements)
+    // would end the process with an unhandled 'error' event. Every connection gets a listener of
+    // its own for its whole life; the pool's is then redundant but must exist (it rethrows
+    // without one).
+    pool.on('connect', (client) => {
+      let reported = false;
+      client.on('error', (err) => {
+        if (reported) return;
+        reported = true;
+        opts.onConnectionError?.(err);
+      });
+    });
+    pool.on('error', () => {});
     const db = kyselyFor(pool);
     return { db, backend: 'postgres', close: () => db.destroy() };
   }
