@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
@@ -10,7 +11,18 @@ import type { Stage } from '../config/schema.ts';
  * Vega → SVG (renderer 'none', no canvas) → PNG with resvg, using the font shipped in
  * assets/fonts so labels look the same on every machine.
  */
-const FONT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/fonts/DejaVuSans.ttf');
+const FONT = path.join(packageRoot(), 'assets/fonts/DejaVuSans.ttf');
+
+/** The directory of package.json above this module: the same from src/ (tsx) and dist/src/ (compiled). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+}
 
 const STAGE_COLORS: Record<Stage, string> = {
   authoring: '#4c78a8',
