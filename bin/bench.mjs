@@ -17,6 +17,13 @@ if (files.length === 0) {
   console.error(`no benchmark matches ${wanted.join(' ') || '(any)'} in bench/`);
   process.exit(2);
 }
+// Benchmarks that run `finops` measure what users run: the compiled dist/, rebuilt here when the
+// sources changed since the last build (bin/build.mjs; it falls back to the sources and says so).
+const built = spawnSync(process.execPath, [path.join(root, 'bin', 'build.mjs')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f} ===`);
