@@ -10,6 +10,7 @@ import * as m1170 from './2026_11_23_1170_create_demo_seed.ts';
 import * as m1190 from './2026_11_23_1190_add_action_item_indexes.ts';
 import * as m20261207_1100 from './2026_12_07_1100_create_cost_forecast.ts';
 import * as m20261207_1400 from './2026_12_07_1400_create_labor_spike.ts';
+import * as m20261207_1500 from './2026_12_07_1500_cost_daily_without_row_checks.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1190_add_action_item_indexes': m1190,
   '2026_12_07_1100_create_cost_forecast': m20261207_1100,
   '2026_12_07_1400_create_labor_spike': m20261207_1400,
+  '2026_12_07_1500_cost_daily_without_row_checks': m20261207_1500,
 };

@@ -167,7 +167,6 @@ export interface CostSourceTable {
 }
 
 export interface CostDailyTable {
-  id: Generated<number>;
   sourceId: number;
   day: string;
   provider: string;

@@ -50,6 +50,18 @@ export type DailyRow = AllocatedPart<StagedRow>;
  */
 const INSERT_BATCH = 2000;
 
+/**
+ * Deletes cost sources by key with their daily rows, inside the caller's transaction (the
+ * restatement of a FOCUS ingest or an AI vendor's day). cost_daily has no foreign key to cascade
+ * (migration 2026_12_07_1500): its rows go first, here, and nowhere else.
+ */
+export async function deleteCostSources(trx: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const ids = trx.selectFrom('costSource').select('id').where('sourceKey', 'in', keys);
+  await trx.deleteFrom('costDaily').where('sourceId', 'in', ids).execute();
+  await trx.deleteFrom('costSource').where('sourceKey', 'in', keys).execute();
+}
+
 /** Writes the rows of one cost source (FOCUS, or an AI vendor's day: services/ingest-ai-costs.ts). */
 export async function insertDaily(trx: Db, sourceId: number, rows: readonly DailyRow[]): Promise<void> {
   let inFlight: Promise<unknown> | undefined;

@@ -40,6 +40,7 @@ import {
   type AllocationSummary,
   type CurrencyTotals,
   type DailyRow,
+  deleteCostSources,
   insertDaily,
   money,
   plural,
@@ -350,7 +351,7 @@ export async function ingestAiCosts(
       .select(['sourceKey', 'rowCount', 'checksum', 'totals'])
       .where('sourceKey', 'in', keys)
       .execute();
-    await trx.deleteFrom('costSource').where('sourceKey', 'in', keys).execute();
+    await deleteCostSources(trx, keys);
     const out: AiCostDay[] = [];
     for (const day of days) {
       const sourceKey = aiCostSourceKey(vendor, day);

@@ -22,6 +22,7 @@ import {
   type AllocationSummary,
   type CurrencyTotals,
   type DailyRow,
+  deleteCostSources,
   insertDaily,
   money,
   plural,
@@ -269,7 +270,7 @@ export async function storeFocusIngest(
             .select(['sourceKey', 'rowCount', 'fileName', 'checksum'])
             .where('sourceKey', 'in', keys)
             .execute();
-    if (keys.length > 0) await trx.deleteFrom('costSource').where('sourceKey', 'in', keys).execute();
+    await deleteCostSources(trx, keys);
     const out: IngestedCostSource[] = [];
     for (const [key, s] of sources) {
       const fileList = [...s.files.keys()];

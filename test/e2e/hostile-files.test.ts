@@ -19,7 +19,8 @@ import { backends, createTestDb, type TestDb } from '../support/db.ts';
 async function dump(db: Db) {
   return {
     costSource: await db.selectFrom('costSource').selectAll().orderBy('id').execute(),
-    costDaily: await db.selectFrom('costDaily').selectAll().orderBy('id').execute(),
+    // No key of its own: compared as a sorted list of whole rows.
+    costDaily: (await db.selectFrom('costDaily').selectAll().execute()).map((r) => JSON.stringify(r)).sort(),
     revenue: await db.selectFrom('revenue').selectAll().orderBy('month').orderBy('productLine').execute(),
   };
 }
