@@ -93,17 +93,25 @@ export function compileEmbeddedDatabaseForShortRun(): void {
  */
 export async function createEmbeddedDataDir(dir: string): Promise<void> {
   if (existsSync(path.join(dir, 'PG_VERSION'))) return;
-  mkdirSync(dir, { recursive: true });
+  const unusable = (why: string) =>
+    new Error(
+      `could not create the embedded database in ${dir}: ${why} (set FINOPS_DATA_DIR to a writable directory, or DATABASE_URL to use Postgres)`,
+    );
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw unusable(err instanceof Error ? err.message : String(err));
+  }
   // The CommonJS build, so the worker needs no loader: it runs the same under tsx, vitest and dist/.
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const worker = new Worker(
-    `const { workerData: w } = require('node:worker_threads');
+    `const { parentPort, workerData: w } = require('node:worker_threads');
      const { PGlite } = require(w.entry);
      (async () => {
        const db = new PGlite(w.dir, { startParams: [...PGlite.defaultStartParams, ...w.params] });
        await db.waitReady;
        await db.close();
-     })().then(() => process.exit(0), (err) => { throw err; });`,
+     })().then(() => parentPort.postMessage({}), (err) => parentPort.postMessage({ error: String(err?.message ?? err) }));`,
     {
       eval: true,
       workerData: {
@@ -113,15 +121,15 @@ export async function createEmbeddedDataDir(dir: string): Promise<void> {
       },
     },
   );
-  let failure: Error | undefined;
-  worker.on('error', (err) => {
-    failure = err;
+  // The worker reports once; it is then ended here (PGlite may leave handles that would keep it).
+  const outcome = await new Promise<{ error?: string }>((resolve) => {
+    worker.once('message', (m: { error?: string }) => resolve(m));
+    worker.once('error', (err) => resolve({ error: err.message }));
+    worker.once('exit', (code) => resolve({ error: `initdb ended with code ${code}` }));
   });
-  const code = await new Promise<number>((resolve) => worker.on('exit', resolve));
-  if (failure || code !== 0 || !existsSync(path.join(dir, 'PG_VERSION'))) {
-    throw new Error(
-      `could not create the embedded database in ${dir}: ${failure?.message ?? `initdb ended with code ${code}`} (check that the directory is writable, or set DATABASE_URL to use Postgres)`,
-    );
+  await worker.terminate();
+  if (outcome.error !== undefined || !existsSync(path.join(dir, 'PG_VERSION'))) {
+    throw unusable(outcome.error ?? 'initdb wrote no PG_VERSION');
   }
 }
 

@@ -48,6 +48,8 @@ describe('the embedded database directory', () => {
   it('a directory that cannot be created fails with the path and what to do', async () => {
     const file = path.join(root, 'a-file');
     writeFileSync(file, 'not a directory');
-    await expect(createEmbeddedDataDir(path.join(file, 'db'))).rejects.toThrow(/a-file/);
+    await expect(createEmbeddedDataDir(path.join(file, 'db'))).rejects.toThrow(
+      /could not create the embedded database in .*a-file.*FINOPS_DATA_DIR/,
+    );
   });
 });
