@@ -43,6 +43,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const progress = createProgress(ctx.io, { log: (line) => ctx.logger.info(line) });
   const mark = phaseTimer(ctx.logger, 'finops ingest focus', true);
   mark('started');
+  // Postgres is a server: connecting and checking its migrations costs this process next to
+  // nothing, so it happens while DuckDB reads (≈ 0.2 s less on the 2-million-row benchmark). The
+  // embedded database is opened only once the files are read, so its ≈ 100 MB never adds to
+  // DuckDB's peak. Either way nothing is written before every file has passed its checks; an
+  // error opening the database is reported after the files' own errors.
+  const opening = ctx.env['DATABASE_URL'] ? ctx.services() : undefined;
+  opening?.catch(() => undefined); // awaited below; never unhandled meanwhile
   try {
     const reading = progress.start('reading and checking FOCUS files', {
       unit: 'files',
@@ -50,8 +57,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     });
     const prepared = await prepareFocusIngest(config, files, { mark });
     reading.finish(`${files.length} file(s)`);
-    compileEmbeddedDatabaseForShortRun();
-    const deps = await ctx.services();
+    if (!opening) compileEmbeddedDatabaseForShortRun();
+    const deps = await (opening ?? ctx.services());
     mark('database opened and migrated');
     const storing = progress.start('allocating and storing the daily cost');
     const result = await storeFocusIngest(deps, prepared, started, mark);

@@ -83,6 +83,20 @@ describe.each(backends())('finops ingest focus | revenue (%s)', (backend) => {
     );
   });
 
+  it('with Postgres out of reach: a bad file is still refused for itself, a good one says the database cannot be opened', async () => {
+    const away = { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/finops' };
+    const missing = writeCsv(tmp.file(`missing-${n}.csv`), 'BilledCost,ServiceName\n1,x\n');
+    const bad = await runFinops(['ingest', 'focus', missing], away);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${missing} is not a FOCUS cost export`);
+    const good = await runFinops(['ingest', 'focus', SAMPLE], away);
+    expect(good.code).toBe(1);
+    expect(good.stdout).toBe('');
+    expect(good.stderr).toContain(
+      'finops ingest: could not open the database: connect ECONNREFUSED 127.0.0.1:1',
+    );
+  });
+
   it('reads sources.focus.paths by default (csv and csv.gz) and exits 2 when nothing matches', async () => {
     const none = await runFinops(['ingest', 'focus'], env);
     expect(none.code).toBe(2);
