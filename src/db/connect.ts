@@ -71,6 +71,12 @@ export interface ConnectOptions {
  */
 export const PGLITE_SETTINGS: Readonly<Record<string, string>> = { shared_buffers: '16MB' };
 
+/** PGLITE_SETTINGS as `-c name=value` start parameters, after PGlite's own. */
+const pgliteStartParams = (): string[] => [
+  ...PGlite.defaultStartParams,
+  ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+];
+
 /**
  * For a short command that opens the embedded database once (`finops ingest focus`): V8 then
  * compiles PGlite's WebAssembly with its baseline compiler only, never re-compiling hot functions
@@ -108,7 +114,7 @@ export async function createEmbeddedDataDir(dir: string): Promise<void> {
     `const { parentPort, workerData: w } = require('node:worker_threads');
      const { PGlite } = require(w.entry);
      (async () => {
-       const db = new PGlite(w.dir, { startParams: [...PGlite.defaultStartParams, ...w.params] });
+       const db = new PGlite(w.dir, { startParams: w.startParams });
        await db.waitReady;
        await db.close();
      })().then(() => parentPort.postMessage({}), (err) => parentPort.postMessage({ error: String(err?.message ?? err) }));`,
@@ -117,7 +123,7 @@ export async function createEmbeddedDataDir(dir: string): Promise<void> {
       workerData: {
         entry,
         dir,
-        params: Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+        startParams: pgliteStartParams(),
       },
     },
   );
@@ -196,10 +202,7 @@ export async function connect(opts: ConnectOptions): Promise<DbHandle> {
   if (!pglite) {
     if (opts.pgliteDir) await createEmbeddedDataDir(opts.pgliteDir);
     // Created here (not by createPgConfig) so close() really ends it: see API notes on hanging processes.
-    const startParams = [
-      ...PGlite.defaultStartParams,
-      ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    ];
+    const startParams = pgliteStartParams();
     pglite = opts.pgliteDir ? new PGlite(opts.pgliteDir, { startParams }) : new PGlite({ startParams });
   }
   const instance = pglite;
