@@ -5,7 +5,8 @@
  * - `finops ingest github` with every database connection of the process terminated
  *   (pg_terminate_backend) when the fake GitHub receives the third PR page, then run again: exactly
  *   an uninterrupted run's rows.
- * - `finops ingest github` stopped by SIGTERM mid-way: exit 0, and run again the same rows.
+ * - `finops ingest github` and `finops ingest pagerduty` stopped by SIGTERM mid-way: exit 0, and
+ *   run again the same rows.
  * (GitHub killed with SIGKILL: test/ingest/github-kill.test.ts; 5xx, 429 and timeouts of both
  * clients: test/ingest/github-client.test.ts, test/ingest/pagerduty-client.test.ts.)
  */
@@ -38,9 +39,11 @@ async function dumpPagerDuty(db: Db) {
 }
 
 describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Postgres)', () => {
-  it('a SIGKILLed `finops ingest pagerduty`, run again, stores exactly an uninterrupted run’s rows', {
-    timeout: 60_000,
-  }, async () => {
+  /**
+   * A PagerDuty world: an uninterrupted reference run's rows (its own database), and a second
+   * database for the run the test interrupts. `ingest` runs `finops ingest pagerduty` on the latter.
+   */
+  async function pagerDutyWorld() {
     const config = path.join(dir, 'pd.yml');
     writeFileSync(config, PAGERDUTY_TEST_CONFIG);
     const fake = await startFakePagerDuty({ data: pagerDutyTestAccount() });
@@ -54,29 +57,71 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('ingestion under faults (Post
       NODE_EXTRA_CA_CERTS: process.env['NODE_EXTRA_CA_CERTS'],
     });
     const args = ['ingest', 'pagerduty', '--since', '2026-06-01'];
+    const close = async () => {
+      await fake.close();
+      await ref.close();
+      await db.close();
+    };
     try {
       const clean = spawnFinops(args, env(ref.url as string));
       expect((await clean.exit).code, clean.stderr).toBe(0);
       const expected = await dumpPagerDuty(ref.db);
       expect(expected.incidents.length).toBeGreaterThanOrEqual(3);
+      return { fake, db, expected, close, ingest: () => spawnFinops(args, env(db.url as string)) };
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
 
-      const first = spawnFinops(args, env(db.url as string));
+  it('a SIGKILLed `finops ingest pagerduty`, run again, stores exactly an uninterrupted run’s rows', {
+    timeout: 60_000,
+  }, async () => {
+    const w = await pagerDutyWorld();
+    try {
+      const first = w.ingest();
       let logReads = 0;
-      fake.onRequest = (r) => {
+      w.fake.onRequest = (r) => {
         if (/\/log_entries$/.test(r.path) && ++logReads === 2) first.proc.kill('SIGKILL');
       };
       expect((await first.exit).signal).toBe('SIGKILL');
-      fake.onRequest = null;
-      const partial = await dumpPagerDuty(db.db);
-      expect(partial.incidents.length).toBeLessThan(expected.incidents.length);
+      w.fake.onRequest = null;
+      const partial = await dumpPagerDuty(w.db.db);
+      expect(partial.incidents.length).toBeLessThan(w.expected.incidents.length);
 
-      const again = spawnFinops(args, env(db.url as string));
+      const again = w.ingest();
       expect((await again.exit).code, again.stderr).toBe(0);
-      expect(await dumpPagerDuty(db.db)).toEqual(expected);
+      expect(await dumpPagerDuty(w.db.db)).toEqual(w.expected);
     } finally {
-      await fake.close();
-      await ref.close();
-      await db.close();
+      await w.close();
+    }
+  });
+
+  it('`finops ingest pagerduty` stopped by SIGTERM mid-way exits 0 and says so; run again, an uninterrupted run’s rows', {
+    timeout: 60_000,
+  }, async () => {
+    const w = await pagerDutyWorld();
+    try {
+      const first = w.ingest();
+      let logReads = 0;
+      w.fake.onRequest = (r) => {
+        if (/\/log_entries$/.test(r.path) && ++logReads === 2) first.proc.kill('SIGTERM');
+      };
+      const exit = await first.exit;
+      w.fake.onRequest = null;
+      expect(exit, first.stderr).toEqual({ code: 0, signal: null });
+      expect(first.stdout).toContain(
+        'stopped by SIGTERM; what is stored stays and the next run reads on from the last complete window',
+      );
+      // Stopped at a window's end, before the rest was read.
+      const partial = await dumpPagerDuty(w.db.db);
+      expect(partial.incidents.length).toBeLessThan(w.expected.incidents.length);
+
+      const again = w.ingest();
+      expect((await again.exit).code, again.stderr).toBe(0);
+      expect(await dumpPagerDuty(w.db.db)).toEqual(w.expected);
+    } finally {
+      await w.close();
     }
   });
 
