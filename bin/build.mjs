@@ -3,8 +3,8 @@
 // checked here: `npm run typecheck` does that). Runs on `npm install` / `npm ci` (the `prepare`
 // script) and as `npm run build`. The bot started from dist/ is ready in half the time and holds
 // about 40 MB less than through tsx (docs/performance.md). A build that cannot run (no
-// TypeScript installed, a compile error) leaves no dist/ and says so: `finops` then runs the
-// sources through tsx, as it does whenever they changed since the build.
+// TypeScript installed, a compile error) says so and leaves dist/ as it was: `finops` runs the
+// sources through tsx whenever dist/ is missing or was built from other sources.
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -146,24 +146,23 @@ export function kyselyFor(pool: pg.Pool, extra: readonly KyselyPlugin[] = []): D
   });
 }
 
+/** How long PGlite statements may keep the thread before the event loop gets a turn. */
+export const PGLITE_SLICE_MS = 10;
+
 /**
  * Embedded PGlite runs each statement synchronously on this thread and hands back its result
  * through promises only: a burst of queries (32 slash commands in hand, each reading a few
  * tables) then runs as one long chain of microtasks during which Node reads no socket, and
  * Slack's requests waited seconds for their ack (load benchmark: p99 4.3 s). Once statements have
- * kept the thread for `sliceMs` without a turn of the event loop, the next result waits for one
- * (setImmediate), so sockets are served between statements: p99 ack 64 ms under the same load,
- * with as many commands answered. Postgres needs none of this: its statements run elsewhere.
+ * kept the thread for PGLITE_SLICE_MS without a turn of the event loop, the next result waits for
+ * one (setImmediate), so sockets are served between statements (p99 ack ≈ 65 ms under the same
+ * load). Postgres needs none of this: its statements run elsewhere.
  */
-/** How long PGlite statements may keep the thread before the event loop gets a turn. */
-export const PGLITE_SLICE_MS = 10;
-
-export class YieldBetweenStatements implements KyselyPlugin {
+class YieldBetweenStatements implements KyselyPlugin {
   #lastTurn = performance.now();
-  constructor(private readonly sliceMs: number) {}
   transformQuery: KyselyPlugin['transformQuery'] = (args) => args.node;
   async transformResult(args: { result: QueryResult<UnknownRow> }): Promise<QueryResult<UnknownRow>> {
-    if (performance.now() - this.#lastTurn >= this.sliceMs) {
+    if (performance.now() - this.#lastTurn >= PGLITE_SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.#lastTurn = performance.now();
     }
@@ -207,7 +206,7 @@ export async function connect(opts: ConnectOptions): Promise<DbHandle> {
   }
   const instance = pglite;
   const pool = new pg.Pool(createPgConfig(instance) as pg.PoolConfig);
-  const db = kyselyFor(pool, [new YieldBetweenStatements(PGLITE_SLICE_MS)]);
+  const db = kyselyFor(pool, [new YieldBetweenStatements()]);
   return {
     db,
     backend: 'pglite',
