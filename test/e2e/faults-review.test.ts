@@ -134,13 +134,21 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('the monthly review under fau
     await admin.connect();
     try {
       const held = world.fake.holdNext('chat.postMessage', isReply);
+      // The job's sessions are the ones opened after this instant (this test's own pool is older).
+      const since = (await admin.query<{ t: Date }>('select now() as t')).rows[0]?.t;
       const job = spawnFinops(AT, world.env);
       await held.arrived;
       const killed = await admin.query<{ n: number }>(
         `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-          where datname = current_database() and application_name = 'finops-review'`,
+          where datname = current_database() and application_name = 'finops-review'
+            and backend_start >= $1`,
+        [since],
       );
-      expect(killed.rows[0]?.n).toBeGreaterThan(0);
+      const n = killed.rows[0]?.n ?? 0;
+      expect(n).toBeGreaterThan(0);
+      // pg_terminate_backend only signals the sessions: Slack answers once the job has seen every
+      // one of them end (it logs each once), so the run resumes on connections it knows are gone.
+      await job.waitFor(new RegExp(`(?:[\\s\\S]*?database connection lost){${n}}`));
       held.release();
       const exit = await job.exit;
       expect(exit.code, job.stderr).toBe(0);
